@@ -1,0 +1,3 @@
+from radiome.cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""The study file: a typed schema (pydantic) for the YAML that describes one study.
+
+Each workflow stage owns one top-level section; later stages add their sections here as new fields
+of :class:`Study`. Every model forbids unknown keys, so a typo (``outcom:``) is reported with its
+key path and line instead of being ignored. Paths are resolved by :func:`radiome.study.load_study`
+against the study file's folder.
+
+Example (the lumbar pain study)::
+
+    name: Lumbar pain radiomics
+    inputs:
+      manifest: manifest.csv        # patient_id, image, mask[, outcome, covariates, cohort]
+      clinical: clinical.csv        # optional, joined on the id column
+    rois: {MF_L: 1, MF_R: 2, ES_L: 3, ES_R: 4}
+    outcome: {column: pain_group, positive: severe}
+    covariates: [age, {name: sex, categorical: true, reference: F}, bmi]
+    validation: {test_size: 0.2, cv_folds: 5, seed: 42}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+RoiName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_+\-.]*$")]
+"""ROI names start with a letter and use letters, digits, ``_ - + .`` (they become feature-name prefixes)."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Inputs(_Section):
+    """Where the cohort is: a manifest with one row per patient, and optional extra tables."""
+
+    manifest: Path = Field(description="CSV/TSV/XLSX with one row per patient; relative paths in it resolve against its folder.")
+    clinical: Path | None = Field(None, description="Optional clinical table joined on the id column.")
+    id_column: str = "patient_id"
+    image_column: str = "image"
+    mask_column: str = Field("mask", description="Default mask column for ROIs that do not name one.")
+    cohort_column: str = Field("cohort", description="Optional column with train/test/external per patient.")
+    second_mask_column: str | None = Field(
+        None, description="Column with a second reader's (or second session's) mask, for ICC reproducibility."
+    )
+
+
+class Roi(_Section):
+    """A region of interest: a label value in a mask column of the manifest."""
+
+    label: Annotated[int, Field(ge=1)]
+    mask_column: str | None = Field(None, description="Mask column; defaults to inputs.mask_column.")
+
+
+class Outcome(_Section):
+    """The outcome to model. Only binary outcomes for now."""
+
+    column: str
+    type: Literal["binary"] = "binary"
+    positive: str | int | float | bool | None = Field(
+        None,
+        description="Value of the positive class (e.g. 'severe'); required unless the column is coded 0/1.",
+    )
+
+
+class Covariate(_Section):
+    """A clinical covariate; numeric unless ``categorical`` (then ``reference`` is the baseline level)."""
+
+    name: str
+    categorical: bool = False
+    reference: str | int | float | None = None
+
+    @model_validator(mode="after")
+    def _reference_needs_categorical(self) -> "Covariate":
+        if self.reference is not None and not self.categorical:
+            raise ValueError("'reference' is only meaningful with 'categorical: true'")
+        return self
+
+
+class GeometryToleranceSpec(_Section):
+    spacing: Annotated[float, Field(ge=0)] = 1e-3
+    origin: Annotated[float, Field(ge=0)] = 1e-3
+    direction: Annotated[float, Field(ge=0)] = 1e-4
+
+
+class Checks(_Section):
+    """Settings of ``radiome validate``."""
+
+    min_roi_voxels: Annotated[int, Field(ge=1)] = Field(
+        10, description="An ROI with fewer voxels than this is reported (texture features need a few voxels)."
+    )
+    geometry_tolerance: GeometryToleranceSpec = GeometryToleranceSpec()
+
+
+class Validation(_Section):
+    """How models are validated (the lumbar pain study: stratified 8:2 hold-out, 5-fold inner CV)."""
+
+    test_size: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    cv_folds: Annotated[int, Field(ge=2)] = 5
+    seed: int = 42
+
+
+class Study(_Section):
+    """A whole study file."""
+
+    name: str = "study"
+    description: str | None = None
+    inputs: Inputs
+    rois: dict[RoiName, Roi] = Field(min_length=1)
+    outcome: Outcome | None = None
+    covariates: list[Covariate] = []
+    checks: Checks = Checks()
+    validation: Validation = Validation()
+    output_dir: Path = Field(Path("results"), description="Where results go; relative to the study file.")
+
+    @field_validator("rois", mode="before")
+    @classmethod
+    def _roi_shorthand(cls, v: object) -> object:
+        # `MF_L: 1` is shorthand for `MF_L: {label: 1}`
+        if isinstance(v, dict):
+            return {k: ({"label": x} if isinstance(x, int) and not isinstance(x, bool) else x) for k, x in v.items()}
+        return v
+
+    @field_validator("covariates", mode="before")
+    @classmethod
+    def _covariate_shorthand(cls, v: object) -> object:
+        if isinstance(v, list):
+            return [{"name": x} if isinstance(x, str) else x for x in v]
+        return v
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Study":
+        names = [c.name for c in self.covariates]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"covariates listed twice: {', '.join(dup)}")
+        if self.outcome is not None and self.outcome.column in names:
+            raise ValueError(f"the outcome column {self.outcome.column!r} is also listed as a covariate")
+        return self
+
+    def roi_mask_column(self, roi: str) -> str:
+        """The manifest column holding the mask of ``roi``."""
+        return self.rois[roi].mask_column or self.inputs.mask_column
+
+    @property
+    def mask_columns(self) -> list[str]:
+        """Every mask column the study reads, first reader first."""
+        cols = list(dict.fromkeys(self.roi_mask_column(r) for r in self.rois))
+        if self.inputs.second_mask_column and self.inputs.second_mask_column not in cols:
+            cols.append(self.inputs.second_mask_column)
+        return cols
