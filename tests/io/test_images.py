@@ -170,3 +170,17 @@ def test_label_voxel_counts() -> None:
     arr = np.array([[0, 1, 1], [4, 4, 4], [0, 0, 7]])
     assert label_voxel_counts(arr) == {1: 2, 4: 3, 7: 1}
     assert label_voxel_counts(np.zeros((2, 2))) == {}
+
+
+def test_nan_in_nifti_is_caught_although_itk_reads_it_as_zero(tmp_path: Path) -> None:
+    """ITK's NIfTI reader turns NaN/Inf into 0; the stored values are counted with nibabel."""
+    arr = np.ones((3, 4, 5), np.float32)
+    arr[0, 0, :2] = np.nan
+    arr[2, 3, 4] = -np.inf
+    for name in ("x.nii.gz", "x.nrrd"):
+        sitk.WriteImage(_img(arr), str(tmp_path / name))
+        with pytest.raises(ImageReadError) as e:
+            read_image(tmp_path / name, patient="P5")
+        assert e.value.code == "image_nonfinite" and "2 NaN and 1 Inf" in e.value.message
+        img = read_image(tmp_path / name, allow_nonfinite=True)
+        assert img.GetSize() == (5, 4, 3)

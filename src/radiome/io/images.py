@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import nibabel as nib
 import numpy as np
 import SimpleITK as sitk
 
@@ -42,7 +43,9 @@ def _sitk_message(exc: Exception) -> str:
     return lines[-1] if lines else exc.__class__.__name__
 
 
-def read_image(path: str | Path, *, patient: str | None = None, role: str = "image") -> sitk.Image:
+def read_image(
+    path: str | Path, *, patient: str | None = None, role: str = "image", allow_nonfinite: bool = False
+) -> sitk.Image:
     """Read a 3D scalar image from a file or a DICOM series folder.
 
     Parameters
@@ -53,6 +56,9 @@ def read_image(path: str | Path, *, patient: str | None = None, role: str = "ima
         Patient id, used only to name the patient in error messages.
     role:
         ``"image"`` or ``"mask"`` (or any word), used in error messages.
+    allow_nonfinite:
+        By default an image holding NaN or Inf raises :class:`ImageReadError` (code
+        ``image_nonfinite``) rather than giving silently wrong features downstream.
 
     A 4D file whose fourth dimension has length 1 is accepted as 3D. Anything else that is not a
     3D scalar volume raises :class:`ImageReadError`.
@@ -78,7 +84,32 @@ def read_image(path: str | Path, *, patient: str | None = None, role: str = "ima
             img = sitk.ReadImage(str(p))
         except RuntimeError as exc:
             raise ImageReadError(f"unreadable {role}: {_sitk_message(exc)}", path=p, patient=patient) from None
-    return _as_3d_scalar(img, p, patient, role)
+    img = _as_3d_scalar(img, p, patient, role)
+    if not allow_nonfinite:
+        n_nan, n_inf = count_nonfinite(p, img)
+        if n_nan or n_inf:
+            raise ImageReadError(
+                f"{role} has {n_nan} NaN and {n_inf} Inf voxels", path=p, patient=patient, code="image_nonfinite"
+            )
+    return img
+
+
+def count_nonfinite(path: Path, image: sitk.Image) -> tuple[int, int]:
+    """Number of NaN and Inf voxels of an image as stored in its file.
+
+    ITK's NIfTI reader silently turns NaN and Inf into 0, so for a floating-point NIfTI file the
+    stored values are counted with nibabel; for other formats the SimpleITK array is counted.
+    """
+    if path.is_file() and _suffix(path) in (".nii", ".nii.gz"):
+        nii = nib.load(str(path))
+        if not np.issubdtype(nii.get_data_dtype(), np.floating):
+            return 0, 0
+        arr = np.asanyarray(nii.dataobj)
+    else:
+        arr = sitk.GetArrayViewFromImage(image)
+        if not np.issubdtype(arr.dtype, np.floating):
+            return 0, 0
+    return int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
 
 
 def _as_3d_scalar(img: sitk.Image, path: Path, patient: str | None, role: str) -> sitk.Image:
@@ -113,8 +144,6 @@ def read_mask(path: str | Path, *, patient: str | None = None, role: str = "mask
     img = read_image(path, patient=patient, role=role)
     arr = sitk.GetArrayViewFromImage(img)
     if np.issubdtype(arr.dtype, np.floating):
-        if not np.all(np.isfinite(arr)):
-            raise MaskError(f"{role} contains NaN or Inf values", path=path, patient=patient, code="mask_not_integer")
         frac = arr[arr != np.round(arr)]
         if frac.size:
             raise MaskError(
