@@ -89,3 +89,22 @@ def test_info_prints_geometry(tmp_path: Path) -> None:
     assert "(24, 20, 6)" in r.output and "0.8, 0.8, 3" in r.output
     r = invoke("info", str(tmp_path / "missing.nii.gz"))
     assert r.exit_code == 1 and "file not found" in r.output
+
+
+def test_demo_then_validate_acceptance(tmp_path: Path) -> None:
+    """The acceptance command: `radiome demo --out DIR && radiome validate DIR/study.yaml` exits 0."""
+    out = tmp_path / "demo"
+    r = invoke("demo", "--out", str(out), "--no-validate")
+    assert r.exit_code == 0, r.output
+    assert "Synthetic demo study written" in r.output
+    record = json.loads((out / "run.json").read_text())
+    assert record["synthetic"] is True and record["config"]["seed"] == 2026
+    assert (out / "radiome.log").exists() and (out / "montage.png").stat().st_size > 10_000
+    assert "SYNTHETIC" in (out / "README.md").read_text() and "NOT patient data" in (out / "study.yaml").read_text()
+    r = invoke("validate", str(out / "study.yaml"))
+    assert r.exit_code == 0, r.output
+    assert "Patients: 148" in r.output
+    assert "severe 96 (65%), mild 52 (35%)" in r.output
+    assert "ROIs: MF_L=1, MF_R=2, ES_L=3, ES_R=4" in r.output
+    assert "size 256 x 256 x 12 voxels, spacing 0.7 x 0.7 x 4 mm" in r.output
+    assert "stratified 80%:20% hold-out" in r.output

@@ -231,6 +231,8 @@ def _print_report(report: Any, files: dict[str, Path], study_path: Path) -> None
         )
     if s.get("cohorts"):
         lines.append("Cohorts: " + ", ".join(f"{k} {n}" for k, n in s["cohorts"].items()))
+    if s.get("split"):
+        lines.append(f"Split: {s['split']}")
     g = s.get("geometry") or {}
     if g:
         sp = " x ".join(

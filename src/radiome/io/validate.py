@@ -263,6 +263,15 @@ def split_faults(cohort: Cohort) -> list[Fault]:
     return faults
 
 
+def _split_text(study: Study, cohort: Cohort) -> str:
+    v = study.validation
+    has_test = any(c.cohort == "test" for c in cohort.cases)
+    holdout = "test patients marked in the manifest" if has_test else (
+        f"stratified {1 - v.test_size:.0%}:{v.test_size:.0%} hold-out (seed {v.seed})"
+    )
+    return f"{holdout}, {v.cv_folds}-fold stratified CV inside training"
+
+
 def _geometry_summary(geoms: list[Geometry]) -> dict[str, Any]:
     if not geoms:
         return {}
@@ -345,7 +354,8 @@ def validate_cohort(
         "rois": {name: {"label": roi.label, "mask_column": study.roi_mask_column(name)} for name, roi in study.rois.items()},
         "outcome": study.outcome.column if study.outcome else None,
         "outcome_counts": cohort.outcome_counts(),
-        "cohorts": dict(Counter(c.cohort or "unassigned" for c in cohort.cases)),
+        "cohorts": dict(Counter(c.cohort or "train" for c in cohort.cases)),
+        "split": _split_text(study, cohort),
         "covariates": [c.name for c in study.covariates],
         "geometry": _geometry_summary([r.geometry for r in results if r.geometry is not None]),
         "undeclared_labels": sorted(set(labels_all) - declared),
