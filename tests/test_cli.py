@@ -108,3 +108,12 @@ def test_demo_then_validate_acceptance(tmp_path: Path) -> None:
     assert "ROIs: MF_L=1, MF_R=2, ES_L=3, ES_R=4" in r.output
     assert "size 256 x 256 x 12 voxels, spacing 0.7 x 0.7 x 4 mm" in r.output
     assert "stratified 80%:20% hold-out" in r.output
+
+
+def test_quiet_prints_problems_but_no_summary(cohort_factory) -> None:
+    study = cohort_factory(12)
+    r = invoke("-q", "validate", str(study))
+    assert r.exit_code == 0 and r.output.strip() == ""
+    (study.parent / "img" / "P004.nii.gz").unlink()
+    r = invoke("-q", "validate", str(study))
+    assert r.exit_code == 1 and "P004" in r.output and "Patients:" not in r.output

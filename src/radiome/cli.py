@@ -45,7 +45,7 @@ log = logging.getLogger("radiome.cli")
 
 
 class _State:
-    verbosity: int = 0
+    verbosity: int = 0  # -1 quiet: no progress bars or summaries, only problems and results
     console: Console = Console()
     err: Console = Console(stderr=True)
 
@@ -72,7 +72,7 @@ def _main(
     Start with [bold]radiome demo --out demo[/bold], then [bold]radiome validate demo/study.yaml[/bold].
     """
     state.verbosity = -1 if quiet else verbose
-    state.console = Console(quiet=quiet)
+    state.console = Console()
     setup_logging(state.verbosity, console=state.err)
 
 
@@ -91,6 +91,12 @@ def _progress(description: str) -> Iterator[tuple[Callable[[int], None], Callabl
     with Progress(*columns, console=state.err, disable=state.verbosity < 0, transient=False) as progress:
         task = progress.add_task(description, total=None)
         yield (lambda n: progress.update(task, total=n)), (lambda k: progress.advance(task, k))
+
+
+def _say(text: str) -> None:
+    """Print a progress/summary message unless --quiet."""
+    if state.verbosity >= 0:
+        state.console.print(text)
 
 
 def _fail(exc: RadiomeError) -> None:
@@ -136,7 +142,7 @@ def demo(
             extra={"elapsed_s": round(elapsed, 2), "synthetic": True},
         ),
     )
-    state.console.print(
+    _say(
         f"[green]Synthetic demo study written[/green] to {out} in {elapsed:.1f} s "
         f"({n_mild + n_severe} patients; montage: {paths['montage']})"
     )
@@ -247,6 +253,8 @@ def _print_report(report: Any, files: dict[str, Path], study_path: Path) -> None
         lines.append("Mask labels not used as ROIs: " + ", ".join(map(str, s["undeclared_labels"])))
     lines.append(f"Report: {files['faults']}")
     status = "[green]OK: no errors[/green]" if report.ok else f"[red]{len(report.errors)} error(s)[/red]"
+    if state.verbosity < 0:
+        return
     c.print(Panel("\n".join(lines), title=f"Validation {status}", expand=False))
 
 
