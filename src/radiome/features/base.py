@@ -1,0 +1,93 @@
+"""The data every feature family works on: one cropped image region with its ROI.
+
+A :class:`RoiImage` is built once per (image type, ROI) by the extractor and handed to each
+feature family. It holds the image cropped to the ROI's bounding box (no padding, as PyRadiomics
+passes it to its feature classes), the boolean ROI mask, the voxel spacing and the settings. The
+products several families need are computed once on first use and cached on the object:
+
+* ``values``: the ROI intensities as float64 (first-order statistics);
+* ``levels``: the discretised image (int, 0 outside the ROI, levels >= 1 inside) and the grey levels
+  present (texture families and first-order entropy/uniformity), see :mod:`radiome.preprocess.discretise`.
+
+Arrays are in SimpleITK/numpy order ``[z, y, x]`` and ``spacing`` follows the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from radiome.preprocess.discretise import discretise
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A discretised ROI: ``array`` holds grey levels (>= 1) inside the ROI and 0 outside."""
+
+    array: np.ndarray  # int64, same shape as the cropped image
+    gray_levels: np.ndarray  # sorted unique levels present in the ROI
+    n_levels: int  # the largest level present (PyRadiomics' Ng)
+
+
+@dataclass(eq=False)
+class RoiImage:
+    """A cropped image and its ROI mask, with lazily computed shared products.
+
+    ``image`` keeps the pixel type of the (filtered) image as PyRadiomics reads it, so that binning
+    sees exactly the same numbers; ``values`` is the float64 copy of the ROI intensities.
+    """
+
+    image: np.ndarray
+    mask: np.ndarray
+    spacing: tuple[float, ...]  # [z, y, x] order, mm
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    image_type: str = "original"
+
+    def __post_init__(self) -> None:
+        if self.image.shape != self.mask.shape:
+            raise ValueError(f"image shape {self.image.shape} differs from mask shape {self.mask.shape}")
+        self.mask = np.asarray(self.mask, dtype=bool)
+
+    @property
+    def profile(self) -> str:
+        return str(self.settings.get("profile", "pyradiomics"))
+
+    @cached_property
+    def values(self) -> np.ndarray:
+        """ROI intensities (float64, in C order of the voxels)."""
+        return self.image[self.mask].astype(np.float64)
+
+    @cached_property
+    def n_voxels(self) -> int:
+        return int(self.mask.sum())
+
+    @cached_property
+    def levels(self) -> Levels:
+        """The ROI discretised with ``binWidth`` / ``binCount`` under the active profile."""
+        s = self.settings
+        range_min = None
+        rr = s.get("resegmentRange")
+        if rr and s.get("resegmentMode", "absolute") == "absolute":
+            range_min = float(min(rr))
+        binned = discretise(
+            self.image[self.mask],
+            bin_width=s.get("binWidth", 25),
+            bin_count=s.get("binCount"),
+            profile=self.profile,  # type: ignore[arg-type]
+            range_min=range_min,
+        )
+        arr = np.zeros(self.image.shape, dtype=np.int64)
+        arr[self.mask] = binned
+        gl = np.unique(binned)
+        return Levels(arr, gl, int(gl.max()) if gl.size else 0)
+
+    def cache(self, key: str, factory: Any) -> Any:
+        """Per-object memo for products shared between families (e.g. neighbour statistics)."""
+        store = self.__dict__.setdefault("_shared", {})
+        if key not in store:
+            store[key] = factory()
+        return store[key]
