@@ -89,7 +89,10 @@ def parse_study(data: dict[str, Any], base_dir: Path, *, source: str = "study", 
         return None if p is None else (p if p.is_absolute() else base / p)
 
     inputs = study.inputs.model_copy(update={"manifest": res(study.inputs.manifest), "clinical": res(study.inputs.clinical)})
-    return study.model_copy(update={"inputs": inputs, "output_dir": res(study.output_dir)})
+    features = study.features
+    if isinstance(features.params, Path):
+        features = features.model_copy(update={"params": res(features.params)})
+    return study.model_copy(update={"inputs": inputs, "output_dir": res(study.output_dir), "features": features})
 
 
 def load_study(path: str | Path) -> Study:

@@ -20,7 +20,7 @@ Example (the lumbar pain study)::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -101,6 +101,19 @@ class Validation(_Section):
     seed: int = 42
 
 
+class FeaturesSection(_Section):
+    """Radiomics extraction (``radiome extract``): PyRadiomics parameters and which ROIs."""
+
+    params: Path | dict[str, Any] | None = Field(
+        None, description="A PyRadiomics parameter file (relative to the study file) or the same layout inline."
+    )
+    rois: list[str] | None = Field(None, description="ROIs to extract; default: all ROIs of the study.")
+    jobs: Annotated[int, Field(ge=1)] = Field(2, description="Worker processes.")
+    scheduler: str | None = Field(
+        None, description="Dask scheduler address (tcp://host:port) to run on a cluster instead of local processes."
+    )
+
+
 class Study(_Section):
     """A whole study file."""
 
@@ -112,6 +125,7 @@ class Study(_Section):
     covariates: list[Covariate] = []
     checks: Checks = Checks()
     validation: Validation = Validation()
+    features: FeaturesSection = FeaturesSection()
     output_dir: Path = Field(Path("results"), description="Where results go; relative to the study file.")
 
     @field_validator("rois", mode="before")
@@ -142,6 +156,13 @@ class Study(_Section):
     def roi_mask_column(self, roi: str) -> str:
         """The manifest column holding the mask of ``roi``."""
         return self.rois[roi].mask_column or self.inputs.mask_column
+
+    @model_validator(mode="after")
+    def _feature_rois_exist(self) -> "Study":
+        unknown = [r for r in (self.features.rois or []) if r not in self.rois]
+        if unknown:
+            raise ValueError(f"features.rois names ROIs not defined under rois: {', '.join(unknown)}")
+        return self
 
     @property
     def mask_columns(self) -> list[str]:
