@@ -34,9 +34,11 @@ from typing import Any
 import numpy as np
 import SimpleITK as sitk
 
-from radiome.errors import GeometryError, MaskError, RadiomeError
+from pydantic import ValidationError
+
+from radiome.errors import ConfigError, GeometryError, MaskError, RadiomeError
 from radiome.features.base import RoiImage
-from radiome.features.settings import FEATURE_CLASSES, Params, load_params
+from radiome.features.settings import FEATURE_CLASSES, Params, Settings, load_params
 from radiome.io.images import Geometry, GeometryTolerance, geometry_differences, read_image
 from radiome.preprocess.crop import bounding_box
 from radiome.preprocess.normalise import normalise_image
@@ -113,7 +115,11 @@ class FeatureExtractor:
         p = load_params(params)
         if settings:
             merged = {**p.setting.model_dump(exclude_unset=True), **settings}
-            p = load_params({**p.model_dump(exclude={"setting"}), "setting": merged})
+            try:
+                new_setting = Settings.model_validate(merged)
+            except ValidationError as exc:
+                raise ConfigError(f"invalid extraction setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
+            p = p.model_copy(update={"setting": new_setting})
         self.params = p
 
     @property

@@ -110,6 +110,9 @@ class Settings(BaseModel):
     ivhBinWidth: PosFloat | None = None
     ivhBinCount: PosInt | None = None
     ngldm_a: Annotated[int, Field(ge=0)] = 0
+    outlierSigma: PosFloat | None = None  # IBSI outlier re-segmentation: mean +- k SD
+    roundIntensities: bool = False  # IBSI: round interpolated intensities (CT in HU)
+    maskThreshold: Annotated[float, Field(gt=0, le=1)] = 0.5  # IBSI partial-volume threshold of the mask
 
     @field_validator("interpolator")
     @classmethod
