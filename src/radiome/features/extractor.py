@@ -193,12 +193,14 @@ class FeatureExtractor:
         if not s.get("force2D"):
             log.warning("shape2D needs force2D: true; skipped")
             return False
-        # PyRadiomics indexes the (x, y, z) bounding-box size with force2Ddimension and computes
-        # shape2D only where that size exceeds 1 (featureextractor.computeShape); reproduced as is.
-        size_xyz = [b.stop - b.start for b in bbox][::-1]
-        if size_xyz[s.get("force2Ddimension", 0)] > 1:
+        # shape2D describes a single slice: the ROI must be one voxel thick along force2Ddimension
+        # (numpy axis order). PyRadiomics 3.1.4 tests the opposite condition on the (x, y, z) size
+        # and then fails inside its shape2D class, so it never yields shape2D for a 3D image; here the
+        # documented intent is implemented.
+        dim = s.get("force2Ddimension", 0)
+        if bbox[dim].stop - bbox[dim].start == 1:
             return True
-        log.warning("shape2D skipped: bounding-box size along force2Ddimension is 1")
+        log.warning("shape2D skipped: the ROI spans more than one slice along force2Ddimension %d", dim)
         return False
 
     def _preprocess(
