@@ -181,7 +181,7 @@ class FeatureExtractor:
         for image_type in self.params.imageType:
             ts = self.params.settings_for(image_type)
             ts["label"] = s["label"]
-            for type_name, arr, kwargs in filters.apply(image_type, img, bbox, ts):
+            for type_name, arr, kwargs in filters.apply(image_type, img, bbox, ts, mask=mcrop):
                 roi = RoiImage(arr, mcrop, spacing, {**ts, **kwargs}, type_name)
                 for cls in others:
                     for k, v in family(cls).compute(roi, self.params.enabled_features(cls)).items():

@@ -96,8 +96,8 @@ class Settings(BaseModel):
     wavelet: str = "coif1"
     gradientUseSpacing: bool = True
     lbp2DRadius: PosFloat = 1.0
-    lbp2DSamples: Annotated[int, Field(ge=1)] = 9
-    lbp2DMethod: Literal["default", "ror", "uniform", "var"] = "uniform"
+    lbp2DSamples: Annotated[int, Field(ge=1)] = 8  # PyRadiomics' code default (its docstring says 9)
+    lbp2DMethod: Literal["default", "ror", "uniform", "nri_uniform", "var"] = "uniform"
     lbp3DLevels: Annotated[int, Field(ge=1)] = 2
     lbp3DIcosphereRadius: PosFloat = 1.0
     lbp3DIcosphereSubdivision: Annotated[int, Field(ge=0)] = 1
