@@ -9,6 +9,10 @@ products several families need are computed once on first use and cached on the 
 * ``levels``: the discretised image (int, 0 outside the ROI, levels >= 1 inside) and the grey levels
   present (texture families and first-order entropy/uniformity), see :mod:`radiome.preprocess.discretise`.
 
+Products that depend on the mask only (neighbour pairs, run lines, zone graphs) go through
+:meth:`RoiImage.mask_cache` into ``mask_store``, a dict the extractor shares between all image types
+of one ROI, so they are computed once per ROI rather than once per filtered image.
+
 Arrays are in SimpleITK/numpy order ``[z, y, x]`` and ``spacing`` follows the same order.
 """
 
@@ -46,6 +50,7 @@ class RoiImage:
     spacing: tuple[float, ...]  # [z, y, x] order, mm
     settings: Mapping[str, Any] = field(default_factory=dict)
     image_type: str = "original"
+    mask_store: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.image.shape != self.mask.shape:
@@ -91,3 +96,14 @@ class RoiImage:
         if key not in store:
             store[key] = factory()
         return store[key]
+
+    def mask_cache(self, key: str, factory: Any) -> Any:
+        """Memo for products that depend only on the mask (and settings in ``key``), not on intensities.
+
+        The extractor hands the *same* ``mask_store`` dict to the RoiImages of every image type of
+        one ROI, so voxel-pair indices, run-line layouts or neighbour graphs are built once per ROI
+        and reused by all filtered images. ``key`` must include every setting the product depends on.
+        """
+        if key not in self.mask_store:
+            self.mask_store[key] = factory()
+        return self.mask_store[key]

@@ -178,11 +178,12 @@ class FeatureExtractor:
         from radiome.features import filters
 
         mcrop = marr[bbox]
+        mask_store: dict[str, Any] = {}  # mask-only products shared by every image type of this ROI
         for image_type in self.params.imageType:
             ts = self.params.settings_for(image_type)
             ts["label"] = s["label"]
             for type_name, arr, kwargs in filters.apply(image_type, img, bbox, ts, mask=mcrop):
-                roi = RoiImage(arr, mcrop, spacing, {**ts, **kwargs}, type_name)
+                roi = RoiImage(arr, mcrop, spacing, {**ts, **kwargs}, type_name, mask_store)
                 for cls in others:
                     for k, v in family(cls).compute(roi, self.params.enabled_features(cls)).items():
                         out[f"{type_name}_{cls}_{k}"] = v
@@ -191,7 +192,7 @@ class FeatureExtractor:
     @staticmethod
     def _shape2d_possible(bbox: tuple[slice, ...], s: Mapping[str, Any]) -> bool:
         if not s.get("force2D"):
-            log.warning("shape2D needs force2D: true; skipped")
+            log.debug("shape2D needs force2D: true; skipped")
             return False
         # shape2D describes a single slice: the ROI must be one voxel thick along force2Ddimension
         # (numpy axis order). PyRadiomics 3.1.4 tests the opposite condition on the (x, y, z) size
