@@ -15,22 +15,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from extraction import CONFIGS  # same image types as the single-case benchmark
+
 from radiome.demo import write_demo_study
 from radiome.features.cohort import extract_cohort
 from radiome.study import load_study
 
-ALL_TYPES = {
-    "Original": {},
-    "Wavelet": {},
-    "LoG": {"sigma": [1.0, 2.0, 3.0]},
-    "Square": {},
-    "SquareRoot": {},
-    "Logarithm": {},
-    "Exponential": {},
-    "Gradient": {},
-    "LBP2D": {},
-    "LBP3D": {},
-}
+ALL_TYPES = CONFIGS["All image types"]
 
 
 def main() -> None:

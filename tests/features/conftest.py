@@ -80,3 +80,21 @@ def assert_close(ours: dict[str, float], ref: dict[str, float], rtol: float = 1e
 @pytest.fixture(params=CASES)
 def case_name(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+IBSI_DATA = Path(__file__).parents[1] / "data" / "ibsi"
+
+
+def ibsi_phantom_reference() -> dict[str, tuple[float, float]]:
+    """IBSI digital-phantom reference values: tag -> (value, tolerance); tags without a value omitted."""
+    out = {}
+    for line in (IBSI_DATA / "ibsi_1_dig_phantom.csv").read_text().splitlines()[1:]:  # value;tolerance;tag
+        value, tol, tag = line.strip().split(";")
+        if value:
+            out[tag] = (float(value), float(tol or 0))
+    return out
+
+
+def ibsi_passes(x: float, ref: float, tol: float) -> bool:
+    """MIRP's criterion: round to 3 significant digits, then |x - ref| <= tolerance."""
+    return abs(float(f"{x:.3g}") - ref) <= tol + 1e-12 * abs(ref)

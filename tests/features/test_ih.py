@@ -14,6 +14,7 @@ import SimpleITK as sitk
 
 from radiome.features import ih
 from radiome.features.base import RoiImage
+from tests.features.conftest import ibsi_passes, ibsi_phantom_reference
 
 IBSI = Path(__file__).parents[1] / "data" / "ibsi"
 IBSI1_DIR = Path(
@@ -21,18 +22,8 @@ IBSI1_DIR = Path(
 )
 
 
-def _reference() -> dict[str, tuple[float, float]]:
-    out = {}
-    for line in (IBSI / "ibsi_1_dig_phantom.csv").read_text().splitlines()[1:]:  # header: reference value;tolerance;tag
-        value, tol, tag = line.strip().split(";")
-        if value:
-            out[tag] = (float(value), float(tol or 0))
-    return out
 
 
-def _passes(x: float, ref: float, tol: float) -> bool:
-    """MIRP's criterion: round to 3 significant digits, then |x - ref| <= tolerance."""
-    return abs(float(f"{x:.3g}") - ref) <= tol + 1e-12 * abs(ref)
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +37,10 @@ def phantom() -> RoiImage:
     return roi
 
 
-REF = {k: v for k, v in _reference().items() if k.startswith("ih_")}
+REF = {k: v for k, v in ibsi_phantom_reference().items() if k.startswith("ih_")}
 
 
-def test_every_tag_has_a_reference() -> None:
+def test_every_tag_has_aibsi_phantom_reference() -> None:
     assert set(REF) == set(ih.TAGS)
 
 
@@ -57,7 +48,7 @@ def test_every_tag_has_a_reference() -> None:
 def test_digital_phantom(phantom: RoiImage, tag: str) -> None:
     got = ih.compute_ibsi(phantom)[tag]
     ref, tol = REF[tag]
-    assert _passes(got, ref, tol), f"{tag}: {got} vs IBSI {ref}"
+    assert ibsi_passes(got, ref, tol), f"{tag}: {got} vs IBSI {ref}"
 
 
 def test_keys_are_tags(phantom: RoiImage) -> None:
@@ -196,7 +187,7 @@ def check_ct(config: str, features: dict[str, float], prefix: str) -> None:
     assert ref
     missing = sorted(set(ref) - set(features))
     assert not missing, f"not computed: {missing}"
-    bad = [f"{k}: {features[k]:.6g} vs {r} +- {t}" for k, (r, t) in ref.items() if not _passes(features[k], r, t)]
+    bad = [f"{k}: {features[k]:.6g} vs {r} +- {t}" for k, (r, t) in ref.items() if not ibsi_passes(features[k], r, t)]
     assert not bad, "\n".join(bad)
 
 

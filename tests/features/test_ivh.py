@@ -10,23 +10,14 @@ import SimpleITK as sitk
 
 from radiome.features import ivh
 from radiome.features.base import RoiImage
+from tests.features.conftest import ibsi_passes, ibsi_phantom_reference
 from tests.features.test_ih import CT_CONFIGS, check_ct, ct_phantom
 
 IBSI = Path(__file__).parents[1] / "data" / "ibsi"
 
 
-def _reference() -> dict[str, tuple[float, float]]:
-    out = {}
-    for line in (IBSI / "ibsi_1_dig_phantom.csv").read_text().splitlines()[1:]:  # header: value;tolerance;tag
-        value, tol, tag = line.strip().split(";")
-        if value:
-            out[tag] = (float(value), float(tol or 0))
-    return out
 
 
-def _passes(x: float, ref: float, tol: float) -> bool:
-    """MIRP's criterion: round to 3 significant digits, then |x - ref| <= tolerance."""
-    return abs(float(f"{x:.3g}") - ref) <= tol + 1e-12 * abs(ref)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +29,7 @@ def phantom() -> RoiImage:
     return RoiImage(a, m, tuple(img.GetSpacing()[::-1]), {"profile": "ibsi", "binWidth": 1})
 
 
-REF = {k: v for k, v in _reference().items() if k.startswith("ivh_")}
+REF = {k: v for k, v in ibsi_phantom_reference().items() if k.startswith("ivh_")}
 
 
 def test_reference_tags() -> None:
@@ -50,7 +41,7 @@ def test_reference_tags() -> None:
 def test_digital_phantom(phantom: RoiImage, tag: str) -> None:
     got = ivh.compute_ibsi(phantom)[tag]
     ref, tol = REF[tag]
-    assert _passes(got, ref, tol), f"{tag}: {got} vs IBSI {ref}"
+    assert ibsi_passes(got, ref, tol), f"{tag}: {got} vs IBSI {ref}"
 
 
 def test_digital_phantom_auc_and_curve(phantom: RoiImage) -> None:
@@ -59,7 +50,7 @@ def test_digital_phantom_auc_and_curve(phantom: RoiImage) -> None:
     curve = ivh.build_ivh(phantom.values)
     assert curve.intensity.tolist() == [1, 2, 3, 4, 5, 6]
     assert np.round(curve.nu, 3).tolist() == [1.0, 0.324, 0.324, 0.311, 0.095, 0.095]
-    assert _passes(ivh.compute_ibsi(phantom)["ivh_auc"], 0.32, 0)
+    assert ibsi_passes(ivh.compute_ibsi(phantom)["ivh_auc"], 0.32, 0)
 
 
 def _roi(values: list[float], **settings: object) -> RoiImage:

@@ -12,24 +12,15 @@ import SimpleITK as sitk
 
 from radiome.features import loc
 from radiome.features.base import RoiImage
+from tests.features.conftest import ibsi_passes, ibsi_phantom_reference
 from tests.features.test_ih import CT_CONFIGS, check_ct, ct_phantom
 
 IBSI = Path(__file__).parents[1] / "data" / "ibsi"
 R = 10 * (3 / (4 * math.pi)) ** (1 / 3)  # radius (mm) of a 1 cm^3 sphere, ~6.2035
 
 
-def _reference() -> dict[str, tuple[float, float]]:
-    out = {}
-    for line in (IBSI / "ibsi_1_dig_phantom.csv").read_text().splitlines()[1:]:  # header: value;tolerance;tag
-        value, tol, tag = line.strip().split(";")
-        if value:
-            out[tag] = (float(value), float(tol or 0))
-    return out
 
 
-def _passes(x: float, ref: float, tol: float) -> bool:
-    """MIRP's criterion: round to 3 significant digits, then |x - ref| <= tolerance."""
-    return abs(float(f"{x:.3g}") - ref) <= tol + 1e-12 * abs(ref)
 
 
 def _n_in_sphere(spacing: tuple[float, float, float]) -> int:
@@ -42,7 +33,7 @@ def _n_in_sphere(spacing: tuple[float, float, float]) -> int:
     )
 
 
-REF = {k: v for k, v in _reference().items() if k.startswith("loc_")}
+REF = {k: v for k, v in ibsi_phantom_reference().items() if k.startswith("loc_")}
 
 
 @pytest.mark.parametrize("tag", sorted(REF))
@@ -56,7 +47,7 @@ def test_digital_phantom(tag: str) -> None:
     assert set(REF) == set(loc.TAGS)
     got = loc.compute_ibsi(roi)[tag]
     ref, tol = REF[tag]
-    assert _passes(got, ref, tol), f"{tag}: {got} vs IBSI {ref}"
+    assert ibsi_passes(got, ref, tol), f"{tag}: {got} vs IBSI {ref}"
 
 
 def test_sphere_size() -> None:

@@ -11,23 +11,14 @@ import SimpleITK as sitk
 
 from radiome.features import ngldm
 from radiome.features.base import RoiImage
+from tests.features.conftest import ibsi_passes, ibsi_phantom_reference
 from tests.features.test_ih import CT_AGGREGATIONS, CT_CONFIGS, check_ct, ct_phantom
 
 IBSI = Path(__file__).parents[1] / "data" / "ibsi"
 
 
-def _reference() -> dict[str, tuple[float, float]]:
-    out = {}
-    for line in (IBSI / "ibsi_1_dig_phantom.csv").read_text().splitlines()[1:]:  # header: value;tolerance;tag
-        value, tol, tag = line.strip().split(";")
-        if value:
-            out[tag] = (float(value), float(tol or 0))
-    return out
 
 
-def _passes(x: float, ref: float, tol: float) -> bool:
-    """MIRP's criterion: round to 3 significant digits, then |x - ref| <= tolerance."""
-    return abs(float(f"{x:.3g}") - ref) <= tol + 1e-12 * abs(ref)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +31,7 @@ def phantom_features() -> dict[str, float]:
     return ngldm.compute_ibsi(roi)
 
 
-REF = {k: v for k, v in _reference().items() if k.startswith("ngl_")}
+REF = {k: v for k, v in ibsi_phantom_reference().items() if k.startswith("ngl_")}
 
 
 def test_tags() -> None:
@@ -52,7 +43,7 @@ def test_tags() -> None:
 def test_digital_phantom(phantom_features: dict[str, float], tag: str) -> None:
     ref, tol = REF[tag]
     got = phantom_features[tag]
-    assert _passes(got, ref, tol), f"{tag}: {got} vs IBSI {ref}"
+    assert ibsi_passes(got, ref, tol), f"{tag}: {got} vs IBSI {ref}"
 
 
 # one slice, alpha = 0, 8 in-slice neighbours; dependence counts (centre included), counted by hand:
