@@ -1,4 +1,4 @@
-"""One vectorised pass over neighbour offsets, shared by GLCM, GLDM and NGTDM.
+"""Pairs of neighbouring ROI voxels, shared by GLCM, GLDM, NGTDM (and GLSZM's zone graph).
 
 The three families only differ in what they tally about pairs of ROI voxels at a given offset:
 
@@ -9,33 +9,40 @@ The three families only differ in what they tally about pairs of ROI voxels at a
 * NGTDM (IBSI ``IPET``) needs, per voxel, the number and the sum of the grey levels of its neighbours
   inside the ROI.
 
-Pairs (GLCM, GLDM) are read off one neighbour lookup per offset. The discretised array is copied,
-as grey-level *indices* (0..G-1, ``G`` = number of grey levels present; ``G`` itself marks "outside
-the ROI"), into an array padded by the longest offset, and flattened. An offset ``m`` then is a
-constant shift ``s`` of the flat index, so the neighbours at ``+m`` of all ROI voxels are one gather
-``flat[pos + s]`` (the array shifted by ``m``, read at the ROI voxels) and those at ``-m`` are
-``flat[pos - s]``. Offsets are taken one of each opposite pair (13 for Chebyshev distance 1 in 3D)
-and stacked in blocks, so a block of directions costs a handful of numpy calls, with no loop over
-voxels:
+Design: what depends on the mask is built once per ROI
+------------------------------------------------------
+*Which* voxels are neighbours depends on the mask alone, not on the intensities, and the extractor
+computes the same ROI for up to ~20 image types (original, wavelets, LoG, ...). The neighbour
+structure is therefore a :class:`PairTable`, built by :func:`pair_table` and kept in the ROI's
+``mask_store`` (:meth:`radiome.features.base.RoiImage.mask_cache`, one store per ROI, shared by all
+image types) under a key holding everything it depends on (the offsets' distances, ``force2D`` and
+``force2Ddimension``; the mask itself is implied by the store). It lists, for the offsets one of
+each opposite pair (13 for Chebyshev distance 1 in 3D), every pair ``(src, dst)`` of ROI voxels with
+``dst = src + offset`` as ranks of the voxels in C order, sorted by ``src``, with the direction of
+each pair, and each voxel's number of ROI neighbours (both signs of every offset: 26 for distance 1).
+It is built without a loop over voxels: the mask's ranks are written into an array padded by the
+longest offset, so the neighbour of every ROI voxel at offset ``m`` is one gather at a constant shift
+of the flat index.
 
-* the co-occurrence counts of all directions of a block are one ``np.bincount`` of
-  ``(direction * (G + 1) + i) * (G + 1) + j``; the "outside" row/column is dropped afterwards, so
-  no masking is needed, and because ``i``/``j`` index the grey levels present the matrices come out
-  with PyRadiomics' empty grey levels already removed;
-* the dependence count of each voxel adds ``neighbour == centre`` (``alpha = 0``; otherwise
-  ``|X(k) - X(k + m)| <= alpha`` with "outside" never within ``alpha``) over both signs ``+m`` and
-  ``-m``, i.e. over all 26 neighbours.
+Per image type only the grey levels change, and the products become gathers and ``bincount`` calls
+over the pair list (:class:`Neighbourhood`, cached on the ``RoiImage`` with ``roi.cache`` and built
+lazily, so a family pays only for what it reads):
 
-Only ROI voxels are visited, so this costs (ROI voxels) x (offsets), whatever fraction of the
-bounding box the ROI fills. NGTDM's per-voxel neighbour count and grey-level sum are sums over the
-whole neighbourhood, so they are taken as separable box sums (a Chebyshev shell ``d`` is the box of
-half-width ``d`` minus the box of half-width ``d - 1``) of the packed integer ``level * 2^b + inside``
-(zero outside the ROI): 2 shifted in-place additions per axis and distance, exact in integers.
+* co-occurrence counts of all directions: one ``np.bincount`` of
+  ``(direction * G + i) * G + j`` with ``i``, ``j`` the grey-level *indices* (0..G-1, ``G`` = number
+  of levels present) of ``src`` and ``dst``: the matrices come out with PyRadiomics' empty grey
+  levels already removed;
+* dependence counts: ``equal = i == j`` (``alpha = 0``; otherwise ``|X(src) - X(dst)| <= alpha``),
+  then ``bincount(src[equal]) + bincount(dst[equal])`` counts both directions ``+m`` and ``-m``;
+* NGTDM's neighbour count is the mask-only count of the table, and the neighbour grey-level sum is
+  ``A @ X + A^T @ X`` with ``A`` the (mask-only) sparse matrix of the pairs, exact (integers in
+  float64).
 
-The result is cached on the :class:`~radiome.features.base.RoiImage` (``roi.cache``) under a key
-holding every setting that changes it, so that extracting the three families together costs one
-pass. The offsets are those of PyRadiomics' C extension (``radiomics/src/cmatrices.c``): every
-offset of the requested Chebyshev distances, except offsets along the ``force2Ddimension`` axis (with
+The pair comparison ``equal`` is kept per (image type, pair table) in :class:`PairLevels`, so GLSZM
+(which links voxels at distance 1 with equal levels) reuses GLDM's when both use the same table.
+
+The offsets are those of PyRadiomics' C extension (``radiomics/src/cmatrices.c``): every offset of
+the requested Chebyshev distances, except offsets along the ``force2Ddimension`` axis (with
 ``force2D``) and offsets at least as long as the bounding box along some axis (which could never
 hold a pair).
 """
@@ -44,37 +51,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from radiome.features._texture import angles
-from radiome.features.base import RoiImage
+from radiome.features.base import Levels, RoiImage
 
-# offsets are processed in blocks so that one block of neighbour indices stays near this many elements
+# the pair table is built in blocks of voxels so that one block of neighbour indices stays near this size
 _BLOCK_ELEMENTS = 1 << 20
-
-
-@dataclass(frozen=True, eq=False)
-class Neighbourhood:
-    """Everything the neighbour pass produces.
-
-    ``cooccurrence[d, i, j]`` counts ROI voxels of grey level index ``i`` whose neighbour at
-    ``+offsets[d]`` is in the ROI with grey level index ``j`` (not symmetrised). With ``by_slice``
-    it has an extra axis after ``d``: ``cooccurrence[d, z, i, j]``, the pair counted in the slice
-    (axis-0 index) of the centre voxel. Per-voxel arrays list the ROI voxels in C order and cover
-    both directions ``+m`` and ``-m`` of every offset (26 neighbours for distance 1 in 3D).
-    """
-
-    offsets: np.ndarray  # (n_dir, ndim) one of each opposite pair, PyRadiomics' order
-    gray_levels: np.ndarray  # (G,) grey levels present in the ROI, ascending
-    cooccurrence: np.ndarray  # (n_dir, G, G) or (n_dir, n_slices, G, G), int64
-    voxel_level: np.ndarray  # (N,) index into gray_levels of each ROI voxel
-    voxel_slice: np.ndarray  # (N,) axis-0 index of each ROI voxel
-    n_neighbours: np.ndarray  # (N,) neighbours inside the ROI
-    neighbour_sum: np.ndarray  # (N,) sum of the grey levels of those neighbours
-    n_dependent: np.ndarray  # (N,) neighbours with |grey level difference| <= alpha
 
 
 def texture_offsets(
@@ -104,127 +91,211 @@ def _texture_offsets(shape: tuple[int, ...], distances: tuple[int, ...], force2D
     return offs
 
 
-def _box_sum(x: np.ndarray, halfwidths: Sequence[int]) -> np.ndarray:
-    """Exact sum of ``x`` over the box ``[-h_a, h_a]`` along every axis ``a`` (zero outside)."""
-    r = x
-    for ax, h in enumerate(halfwidths):
-        n = r.shape[ax]
-        h = min(int(h), n - 1)
-        if h <= 0:
-            continue
-        acc = r.copy()
-        for k in range(1, h + 1):  # loop over the offsets of one axis, not over voxels
-            lo = [slice(None)] * r.ndim
-            hi = [slice(None)] * r.ndim
-            lo[ax], hi[ax] = slice(0, n - k), slice(k, n)
-            acc[tuple(hi)] += r[tuple(lo)]
-            acc[tuple(lo)] += r[tuple(hi)]
-        r = acc
-    return r
+class PairTable:
+    """Mask-only neighbour structure of one ROI for a set of offsets (see the module docstring).
 
-
-def _shell_sums(x: np.ndarray, distances: Sequence[int], flat_axes: Sequence[int]) -> np.ndarray:
-    """Sum of ``x`` over the neighbours at Chebyshev distance in ``distances`` (none along
-    ``flat_axes``), as differences of box sums: shell ``d`` = box ``d`` - box ``d - 1``."""
-    out = np.zeros(x.shape, dtype=x.dtype)
-    for d in sorted({int(d) for d in distances}):
-        outer = [0 if ax in flat_axes else d for ax in range(x.ndim)]
-        inner = [0 if ax in flat_axes else d - 1 for ax in range(x.ndim)]
-        out += _box_sum(x, outer)
-        out -= _box_sum(x, inner)  # d = 1: the centre itself
-    return out
-
-
-def neighbour_pass(
-    levels: np.ndarray,
-    gray_levels: np.ndarray,
-    offsets: np.ndarray,
-    *,
-    alpha: float = 0,
-    by_slice: bool = False,
-) -> Neighbourhood:
-    """Run the shared pass over ``offsets`` on a discretised array (0 outside the ROI).
-
-    ``gray_levels`` are the levels present in the ROI (ascending). ``offsets`` (one of each opposite
-    pair) define the neighbourhood; it must be a union of Chebyshev shells, optionally without one
-    axis (as :func:`texture_offsets` returns), since the neighbour sums are taken as box sums.
-    ``alpha`` is the GLDM coarseness parameter (``gldm_a``). ``by_slice`` resolves the co-occurrence
-    counts by the axis-0 slice of the centre voxel (IBSI 2D / 2.5D aggregations, in-plane offsets).
+    ``src``/``dst`` are the ranks (C order of the ROI voxels) of the two voxels of every pair,
+    ``dst = src + offsets[pair_dir]``, sorted by ``src`` (``src_indptr`` are the CSR row pointers
+    of that order). ``n_neighbours`` counts each voxel's ROI neighbours over both signs of every
+    offset. The sparse matrix of the pairs and its transpose (:attr:`adjacency`) and the symmetric
+    CSR order with the pair of every entry (:attr:`symmetric`) are built on first use (NGTDM,
+    GLSZM).
     """
-    levels = np.asarray(levels)
-    shape = np.array(levels.shape, dtype=np.intp)
-    nd = levels.ndim
-    gl = np.asarray(gray_levels, dtype=np.int64)
-    G = int(gl.size)
-    offsets = np.asarray(offsets, dtype=np.intp).reshape(-1, nd)
-    n_dir = len(offsets)
-    inroi = levels > 0
 
-    # grey-level index 0..G-1 (G: outside the ROI) in a copy padded by the longest offset, flattened
-    lut = np.full((int(gl.max()) + 1) if G else 1, G, dtype=np.int32)
-    lut[gl] = np.arange(G, dtype=np.int32)
-    pad = np.abs(offsets).max(axis=0) if n_dir else np.zeros(nd, dtype=np.intp)
-    padded = np.full(shape + 2 * pad, G, dtype=np.int32)
-    padded[tuple(slice(p, p + n) for p, n in zip(pad, shape))] = lut[levels]
-    flat = padded.ravel()
-    strides = np.array([int(np.prod(padded.shape[k + 1 :])) for k in range(nd)], dtype=np.intp)
-    pos = np.flatnonzero(flat < G)  # ROI voxels, C order
-    N = pos.size
-    centre = flat[pos]
-    voxel_slice = pos // strides[0] - pad[0]
+    def __init__(self, mask: np.ndarray, offsets: np.ndarray) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        shape = np.array(mask.shape, dtype=np.intp)
+        nd = mask.ndim
+        offsets = np.asarray(offsets, dtype=np.intp).reshape(-1, nd)
+        n_dir = len(offsets)
+        # ranks of the ROI voxels (-1 outside) in a copy padded by the longest offset, flattened
+        pad = np.abs(offsets).max(axis=0) if n_dir else np.zeros(nd, dtype=np.intp)
+        padded = np.full(shape + 2 * pad, -1, dtype=np.intp)
+        inner = padded[tuple(slice(p, p + n) for p, n in zip(pad, shape))]
+        n = int(np.count_nonzero(mask))
+        inner[mask] = np.arange(n, dtype=np.intp)
+        flat = padded.ravel()
+        strides = np.array([int(np.prod(padded.shape[k + 1 :])) for k in range(nd)], dtype=np.intp)
+        pos = np.flatnonzero(flat >= 0)  # ROI voxels, C order (= rank order)
+        shifts = offsets @ strides
+        src, dst = [], []
+        block = max(1, _BLOCK_ELEMENTS // max(n_dir, 1))
+        for v0 in range(0, n, block):  # blocks of voxels, not a loop over voxels
+            nb = flat[pos[v0 : v0 + block, None] + shifts[None, :]].ravel()  # rank of the neighbour
+            keep = np.flatnonzero(nb >= 0)  # (voxel, direction), voxel-major: sorted by centre
+            src.append(keep + v0 * n_dir)  # flat (voxel, direction) code, split below
+            dst.append(nb[keep])
+        empty = np.zeros(0, dtype=np.intp)
+        code = np.concatenate(src) if src else empty
+        self.offsets = offsets.astype(np.int64)
+        self.n_voxels = n
+        self.src, self.pair_dir = np.divmod(code, max(n_dir, 1))
+        self.dst = np.concatenate(dst) if dst else empty
+        self.src_indptr = np.searchsorted(self.src, np.arange(n + 1, dtype=np.intp))
+        self.n_neighbours = np.diff(self.src_indptr) + np.bincount(self.dst, minlength=n)
+        self.voxel_slice = pos // strides[0] - pad[0] if n else empty
+        # the index type scipy.sparse.csgraph works with (no conversion there)
+        self.index_type = np.int32 if self.src.size < 2**31 else np.intp
+        self.dst_csr = self.dst.astype(self.index_type)
 
-    # co-occurrences and dependence counts: one gather per offset and sign
-    n_slices = int(shape[0]) if by_slice else 1
-    cells = n_slices * (G + 1) ** 2
-    row_code = centre.astype(np.int64)
-    if by_slice:
-        row_code += voxel_slice * (G + 1)
-    row_code *= G + 1
-    cooc = np.zeros(n_dir * cells, dtype=np.int64)
-    dependent = np.zeros(N, dtype=np.int32)
-    if alpha != 0:
-        level_of = np.append(gl, -(1 << 40))  # "outside" is never within alpha
-        centre_level = gl[centre]
-    shifts = offsets @ strides
-    block = max(1, min(n_dir, _BLOCK_ELEMENTS // max(N, 1)))
-    for b0 in range(0, n_dir, block):
-        s = shifts[b0 : b0 + block, None]
-        for sign in (1, -1):
-            nb = np.take(flat, pos + sign * s)  # (b, N) grey-level index of the neighbour, G outside
-            if alpha == 0:
-                dep = nb == centre
-            else:
-                dep = np.abs(np.take(level_of, nb) - centre_level) <= alpha
-            dependent += dep.view(np.int8).sum(axis=0, dtype=np.int32)
-            if sign == 1:
-                nblk = nb.shape[0]
-                code = nb.astype(np.int64)
-                code += row_code
-                code += np.arange(nblk, dtype=np.int64)[:, None] * cells
-                cooc[b0 * cells : (b0 + nblk) * cells] += np.bincount(code.ravel(), minlength=nblk * cells)
-    side = (n_dir, n_slices, G + 1, G + 1) if by_slice else (n_dir, G + 1, G + 1)
-    cooc = cooc.reshape(side)[..., :G, :G]
+    @cached_property
+    def adjacency(self) -> tuple[csr_matrix, csr_matrix]:
+        """The ``N x N`` sparse matrix ``A`` with a 1 at ``(src, dst)`` of every pair, and ``A^T``
+        (both CSR), so that per-voxel sums over all neighbours (both signs of every offset) are
+        ``A @ x + A^T @ x`` (NGTDM). ``A^T`` is a plain O(pairs) conversion (no sparse sum)."""
+        n = self.n_voxels
+        one_sided = csr_matrix((np.ones(self.dst.size), self.dst_csr, self.src_indptr), shape=(n, n))
+        return one_sided, one_sided.T.tocsr()
 
-    # NGTDM neighbour count and grey-level sum: box sums of (level * K + in ROI), exact integers
-    flat_axes = [int(a) for a in np.flatnonzero(np.all(offsets == 0, axis=0))] if n_dir else list(range(nd))
-    dmax = int(np.abs(offsets).max()) if n_dir else 0
-    bits = int((2 * dmax + 1) ** nd).bit_length()
-    packed = (levels.astype(np.int64) << bits) | inroi
-    sums = _shell_sums(packed, _chebyshev_shells(offsets), flat_axes)[inroi]
-    return Neighbourhood(
-        offsets=offsets.astype(np.int64),
-        gray_levels=gl,
-        cooccurrence=np.ascontiguousarray(cooc),
-        voxel_level=centre.astype(np.intp),
-        voxel_slice=voxel_slice,
-        n_neighbours=sums & ((1 << bits) - 1),
-        neighbour_sum=sums >> bits,
-        n_dependent=dependent,
+    @cached_property
+    def symmetric(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Both signs of every pair in CSR order: ``(indptr, neighbour, pair)``.
+
+        Row ``k`` (entries ``indptr[k]:indptr[k + 1]``) lists every ROI neighbour of voxel ``k``;
+        ``pair`` is the index into ``src``/``dst`` of the pair each entry comes from, so a per-pair
+        mask (e.g. "equal grey levels") selects entries with one gather. Built with a sort of all
+        pairs: GLSZM uses it for small ROIs only.
+        """
+        n, m = self.n_voxels, self.src.size
+        order = np.argsort(np.concatenate([self.src, self.dst]), kind="stable")
+        neighbour = np.concatenate([self.dst, self.src])[order].astype(self.index_type)
+        pair = order - m * (order >= m)
+        indptr = np.zeros(n + 1, dtype=self.index_type)
+        np.cumsum(self.n_neighbours, out=indptr[1:])
+        return indptr, neighbour, pair
+
+
+def pair_table(roi: RoiImage, distances: Sequence[int], force2D: bool, dim: int) -> PairTable:
+    """The :class:`PairTable` of ``roi``'s mask for these settings, built once per ROI (mask store)."""
+    distances = tuple(sorted({int(d) for d in distances}))
+    key = ("pair_table", distances, bool(force2D), int(dim))
+
+    def factory() -> PairTable:
+        offs = texture_offsets(roi.mask.shape, distances, force2D=force2D, force2Ddimension=dim)
+        return PairTable(roi.mask, offs)
+
+    return roi.mask_cache(key, factory)
+
+
+class PairLevels:
+    """Grey levels of one image type on the pairs of a :class:`PairTable` (built lazily).
+
+    ``src_index``/``dst_index`` are the grey-level indices of the two voxels of every pair,
+    ``equal`` whether they are equal and ``n_equal`` each voxel's number of equal neighbours (both
+    signs of every offset). The pairs of equal level, as a one-sided (``equal_csr``) or a symmetric
+    (``equal_graph``) graph, are the edges of GLSZM's zones.
+    """
+
+    def __init__(self, table: PairTable, levels: Levels) -> None:
+        self.table = table
+        self.levels = levels
+
+    @cached_property
+    def src_index(self) -> np.ndarray:
+        return self.levels.index[self.table.src]
+
+    @cached_property
+    def dst_index(self) -> np.ndarray:
+        return self.levels.index[self.table.dst]
+
+    @cached_property
+    def equal(self) -> np.ndarray:
+        return self.src_index == self.dst_index
+
+    @cached_property
+    def equal_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(indptr, dst)``: the pairs of equal grey level as a CSR graph with rows ``src``.
+
+        ``src`` is ascending, so the row pointers are the running count of equal pairs read at the
+        table's row ends: one ``cumsum``, no ``bincount``.
+        """
+        t, eq = self.table, self.equal
+        cum = np.zeros(eq.size + 1, dtype=t.index_type)
+        np.cumsum(eq, out=cum[1:])
+        return cum[t.src_indptr], t.dst_csr[eq]
+
+    @cached_property
+    def equal_graph(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(indptr, neighbour)``: the symmetric graph of equal-level neighbours in CSR form."""
+        indptr, neighbour, pair = self.table.symmetric
+        keep = self.equal[pair]
+        cum = np.zeros(keep.size + 1, dtype=neighbour.dtype)
+        np.cumsum(keep, out=cum[1:])
+        return cum[indptr], neighbour[keep]
+
+    @cached_property
+    def n_equal(self) -> np.ndarray:
+        if "equal_graph" in self.__dict__:  # already built (GLSZM): its row lengths
+            return np.diff(self.equal_graph[0]).astype(np.intp)
+        indptr, dst = self.equal_csr
+        return np.diff(indptr).astype(np.intp) + np.bincount(dst, minlength=self.table.n_voxels)
+
+
+def pair_levels(roi: RoiImage, distances: Sequence[int], force2D: bool, dim: int) -> PairLevels:
+    """:class:`PairLevels` of ``roi`` on its :func:`pair_table` for these settings, cached on ``roi``."""
+    distances = tuple(sorted({int(d) for d in distances}))
+    return roi.cache(
+        ("pair_levels", distances, bool(force2D), int(dim)),
+        lambda: PairLevels(pair_table(roi, distances, force2D, dim), roi.levels),
     )
 
 
-def _chebyshev_shells(offsets: np.ndarray) -> list[int]:
-    return sorted({int(v) for v in np.abs(offsets).max(axis=1)}) if len(offsets) else []
+class Neighbourhood:
+    """What GLCM, GLDM and NGTDM read off the pairs, each product computed on first use.
+
+    ``cooccurrence[d, i, j]`` counts ROI voxels of grey level index ``i`` whose neighbour at
+    ``+offsets[d]`` is in the ROI with grey level index ``j`` (not symmetrised). With ``by_slice``
+    it has an extra axis after ``d``: ``cooccurrence[d, z, i, j]``, the pair counted in the slice
+    (axis-0 index) of the centre voxel. Per-voxel arrays list the ROI voxels in C order and cover
+    both directions ``+m`` and ``-m`` of every offset (26 neighbours for distance 1 in 3D):
+    ``n_neighbours`` (ROI neighbours), ``neighbour_sum`` (sum of their grey levels) and
+    ``n_dependent`` (neighbours with ``|grey level difference| <= alpha``).
+    """
+
+    def __init__(self, pairs: PairLevels, *, alpha: float = 0, by_slice: bool = False) -> None:
+        self.pairs = pairs
+        self.alpha = alpha
+        self.by_slice = by_slice
+        table, lv = pairs.table, pairs.levels
+        self.offsets = table.offsets
+        self.gray_levels = np.asarray(lv.gray_levels, dtype=np.int64)
+        self.voxel_level = lv.index
+        self.voxel_slice = table.voxel_slice
+        self.n_neighbours = table.n_neighbours
+
+    @cached_property
+    def cooccurrence(self) -> np.ndarray:
+        t, p = self.pairs.table, self.pairs
+        G = self.gray_levels.size
+        n_dir = len(t.offsets)
+        n_slices = int(self.pairs.levels.mask.shape[0]) if self.by_slice else 1
+        code = t.pair_dir * n_slices
+        if self.by_slice:
+            code += t.voxel_slice[t.src]
+        code *= G
+        code += p.src_index
+        code *= G
+        code += p.dst_index
+        counts = np.bincount(code, minlength=n_dir * n_slices * G * G)
+        shape = (n_dir, n_slices, G, G) if self.by_slice else (n_dir, G, G)
+        return counts.reshape(shape)
+
+    @cached_property
+    def n_dependent(self) -> np.ndarray:
+        if self.alpha == 0:
+            return self.pairs.n_equal
+        t, p = self.pairs.table, self.pairs
+        gl = self.gray_levels
+        dep = np.abs(gl[p.src_index] - gl[p.dst_index]) <= self.alpha
+        n = t.n_voxels
+        return np.bincount(t.src[dep], minlength=n) + np.bincount(t.dst[dep], minlength=n)
+
+    @cached_property
+    def neighbour_sum(self) -> np.ndarray:
+        # over both voxels of every pair; exact: sums of integers in float64
+        A, A_T = self.pairs.table.adjacency
+        x = self.pairs.levels.voxels.astype(np.float64)
+        return A @ x + A_T @ x
 
 
 def _settings_key(settings: Any) -> tuple[tuple[int, ...], bool, int, float]:
@@ -236,23 +307,20 @@ def _settings_key(settings: Any) -> tuple[tuple[int, ...], bool, int, float]:
 
 
 def neighbourhood(roi: RoiImage) -> Neighbourhood:
-    """The PyRadiomics-style neighbour pass of ``roi`` (3D, or 2D with ``force2D``), cached.
+    """The PyRadiomics-style neighbourhood of ``roi`` (3D, or 2D with ``force2D``), cached.
 
     Uses the settings ``distances``, ``force2D``, ``force2Ddimension`` and ``gldm_a``; the cache key
     holds all four so that differently configured calls never share a result.
     """
     distances, force2D, dim, alpha = _settings_key(roi.settings)
-
-    def factory() -> Neighbourhood:
-        lv = roi.levels
-        offs = texture_offsets(lv.array.shape, distances, force2D=force2D, force2Ddimension=dim)
-        return neighbour_pass(lv.array, lv.gray_levels, offs, alpha=alpha)
-
-    return roi.cache(("neighbourhood", distances, force2D, dim, alpha), factory)
+    return roi.cache(
+        ("neighbourhood", distances, force2D, dim, alpha),
+        lambda: Neighbourhood(pair_levels(roi, distances, force2D, dim), alpha=alpha),
+    )
 
 
 def ibsi_neighbourhood(roi: RoiImage, mode: str) -> Neighbourhood:
-    """The neighbour pass for the IBSI aggregations, cached.
+    """The neighbourhood for the IBSI aggregations, cached.
 
     ``mode`` ``"3D"``: all 3D offsets (13 for distance 1), counts over the volume. ``"2D"``: in-plane
     offsets only (axial slices, axis 0 of the ``[z, y, x]`` array; 4 directions for distance 1),
@@ -262,10 +330,8 @@ def ibsi_neighbourhood(roi: RoiImage, mode: str) -> Neighbourhood:
     distances = tuple(sorted({int(d) for d in roi.settings.get("distances", [1]) or [1]}))
     if mode not in ("2D", "3D"):
         raise ValueError(f"unknown IBSI neighbourhood mode {mode!r}")
-
-    def factory() -> Neighbourhood:
-        lv = roi.levels
-        offs = texture_offsets(lv.array.shape, distances, force2D=(mode == "2D"), force2Ddimension=0)
-        return neighbour_pass(lv.array, lv.gray_levels, offs, alpha=0, by_slice=(mode == "2D"))
-
-    return roi.cache(("ibsi_neighbourhood", mode, distances), factory)
+    two_d = mode == "2D"
+    return roi.cache(
+        ("ibsi_neighbourhood", mode, distances),
+        lambda: Neighbourhood(pair_levels(roi, distances, two_d, 0), alpha=0, by_slice=two_d),
+    )

@@ -5,10 +5,14 @@ PyRadiomics' ``generate_angles``: every offset whose Chebyshev norm is one of ``
 from ``(+d, +d, +d)`` downwards in lexicographic order; unless ``bidirectional`` only the first half
 (one of each opposite pair) is kept. With ``force2D`` the offsets along ``force2Ddimension`` are
 dropped, and so are offsets along any axis on which the ROI's bounding box is a single voxel.
+
+The offsets depend only on these arguments, so they are memoised (every family asks for them once
+per image type); the array returned is read-only.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from itertools import product
 
@@ -23,10 +27,17 @@ def angles(
     force2D: bool = False,
     force2Ddimension: int = 0,
 ) -> np.ndarray:
-    """Offsets (n, 3) in ``[z, y, x]`` order, as PyRadiomics generates them."""
-    dists = sorted({int(d) for d in distances if int(d) > 0})
+    """Offsets (n, 3) in ``[z, y, x]`` order, as PyRadiomics generates them (read-only)."""
+    dists = tuple(sorted({int(d) for d in distances if int(d) > 0}))
     if not dists:
         raise ValueError("distances must contain a positive integer")
+    return _angles(tuple(int(s) for s in bbox_size), dists, bool(bidirectional), bool(force2D), int(force2Ddimension))
+
+
+@functools.lru_cache(maxsize=512)
+def _angles(
+    bbox_size: tuple[int, ...], dists: tuple[int, ...], bidirectional: bool, force2D: bool, force2Ddimension: int
+) -> np.ndarray:
     dmax = max(dists)
     flat = [i for i, s in enumerate(bbox_size) if s <= 1]
     if force2D:
@@ -41,7 +52,9 @@ def angles(
         out.append(o)
     if not bidirectional:
         out = [o for o in out if next(c for c in o if c != 0) > 0]
-    return np.array(out, dtype=np.int64).reshape(-1, len(bbox_size))
+    arr = np.array(out, dtype=np.int64).reshape(-1, len(bbox_size))
+    arr.setflags(write=False)
+    return arr
 
 
 def shifted(levels: np.ndarray, offset: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

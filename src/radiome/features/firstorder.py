@@ -41,7 +41,8 @@ coefficient of dispersion (9S40, ``(P75 - P25) / (P75 + P25)``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 
@@ -104,55 +105,112 @@ def _select(names: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+_PERCENTILES = (10, 25, 75, 90)
+_QUANTILES = np.true_divide(_PERCENTILES, 100)  # as np.percentile turns them into quantiles
+
+
+def _mean(a: np.ndarray) -> np.float64:
+    """``np.mean`` of a 1-D float64 array (the same pairwise sum and division, without its overhead)."""
+    return np.add.reduce(a) / a.size
+
+
 class _Stats:
-    """Lazily computed moments/percentiles of one intensity vector (each computed once)."""
+    """Moments and order statistics of one intensity vector, each computed once on first use.
+
+    Cost: one sort gives minimum, maximum, median, the four percentiles (numpy's linear
+    interpolation between the same order statistics, bit-identical to PyRadiomics' separate
+    ``nanpercentile`` calls) and the robust-MAD subset (a slice between two ``searchsorted``
+    bounds); the central moments share one deviation vector (``d * d``, ``d * d * d`` instead of
+    ``np.power``, which differ from it by an ulp).
+    """
+
+    PERCENTILES = _PERCENTILES
 
     def __init__(self, x: np.ndarray) -> None:
         self.x = x
-        self._cache: dict[object, float] = {}
 
-    def _get(self, key: object, fn: Callable[[], float]) -> float:
-        if key not in self._cache:
-            self._cache[key] = fn()
-        return self._cache[key]
+    @cached_property
+    def sorted(self) -> np.ndarray:
+        return np.sort(self.x)
+
+    @cached_property
+    def mean(self) -> np.float64:
+        return _mean(self.x)
+
+    @cached_property
+    def dev(self) -> np.ndarray:
+        return self.x - self.mean
+
+    @cached_property
+    def _moments(self) -> tuple[np.float64, np.float64, np.float64]:
+        d2 = self.dev * self.dev
+        return _mean(d2), _mean(d2 * self.dev), _mean(d2 * d2)
+
+    def moment(self, k: int) -> np.float64:
+        """Central moment ``mean((X - mean)^k)``, ``k`` = 2, 3 or 4."""
+        return self._moments[k - 2]
+
+    @cached_property
+    def _percentiles(self) -> dict[int, np.float64]:
+        """``np.percentile``'s default ("linear", Hyndman & Fan type 7) on the sorted values.
+
+        The arithmetic is numpy's own (``numpy.lib._function_base_impl._quantile`` / ``_lerp``):
+        virtual index ``(n - 1) q``, its floor and the next order statistic, and the interpolation
+        ``a + (b - a) g`` (``b - (b - a)(1 - g)`` for ``g >= 0.5``), so the values are bit-identical
+        to ``np.percentile`` / ``np.nanpercentile`` (PyRadiomics) without their call overhead.
+        """
+        xs = self.sorted
+        n = xs.size
+        if n == 1:
+            return dict.fromkeys(self.PERCENTILES, xs[0])
+        virtual = (n - 1) * _QUANTILES
+        below = np.floor(virtual)
+        gamma = virtual - below
+        a = xs[below.astype(np.intp)]
+        b = xs[below.astype(np.intp) + 1]
+        diff = b - a
+        value = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+        return dict(zip(self.PERCENTILES, value))
+
+    def pct(self, q: int) -> np.float64:
+        return self._percentiles[q]
+
+    @cached_property
+    def median(self) -> np.float64:
+        """As ``np.median``: the middle value, or the mean of the two middle values."""
+        xs = self.sorted
+        h = xs.size // 2
+        return xs[h] if xs.size % 2 else (xs[h - 1] + xs[h]) / 2
 
     @property
-    def mean(self) -> float:
-        return self._get("mean", lambda: np.mean(self.x))
-
-    def pct(self, q: float) -> float:
-        return self._get(("pct", q), lambda: np.percentile(self.x, q))
-
-    def moment(self, k: int) -> float:
-        """Central moment ``mean((X - mean)^k)``."""
-        return self._get(("m", k), lambda: np.mean(np.power(self.x - self.mean, k)))
+    def minimum(self) -> np.float64:
+        return self.sorted[0]
 
     @property
-    def std(self) -> float:
-        return self._get("std", lambda: np.std(self.x))
+    def maximum(self) -> np.float64:
+        return self.sorted[-1]
 
-    def skewness(self) -> float:
+    def skewness(self) -> np.float64:
         m2 = self.moment(2)
         return self.moment(3) / m2**1.5 if m2 != 0 else 0.0  # m2 == 0 only if all deviations are 0
 
-    def kurtosis(self) -> float:
+    def kurtosis(self) -> np.float64:
         """``mu4 / mu2^2`` (no -3); 0 for a flat ROI."""
         m2 = self.moment(2)
         return self.moment(4) / m2**2.0 if m2 != 0 else 0.0
 
+    def mad(self) -> np.float64:
+        return _mean(np.absolute(self.dev))
+
     def rmad(self) -> float:
-        lo, hi = self.pct(10), self.pct(90)
-        sub = self.x[(self.x >= lo) & (self.x <= hi)]
+        """Mean absolute deviation of the voxels with ``P10 <= X <= P90`` (a slice of the sorted values)."""
+        xs = self.sorted
+        lo = np.searchsorted(xs, self.pct(10), side="left")
+        hi = np.searchsorted(xs, self.pct(90), side="right")
+        sub = xs[lo:hi]
         if sub.size == 0:  # possible for 2 voxels: both fall outside [P10, P90]; NaN as PyRadiomics
             return float("nan")
-        return np.mean(np.absolute(sub - np.mean(sub)))
-
-
-def _histogram(roi: RoiImage) -> np.ndarray:
-    """Fractions ``p(i)`` of the ROI voxels in each discretised grey level present."""
-    lv = roi.levels
-    counts = np.unique(lv.array[roi.mask], return_counts=True)[1]
-    return counts / counts.sum()
+        return _mean(np.absolute(sub - _mean(sub)))
 
 
 def compute(roi: RoiImage, names: Sequence[str] | None = None) -> dict[str, float]:
@@ -171,10 +229,12 @@ def compute(roi: RoiImage, names: Sequence[str] | None = None) -> dict[str, floa
     st = _Stats(x)
     out: dict[str, float] = {}
     energy = None
+    p = None
     for name in selected:
         if name in ("Energy", "TotalEnergy", "RootMeanSquared"):
             if energy is None:
-                energy = np.sum((x + shift) ** 2)
+                xs = x + shift if shift else x
+                energy = np.sum(xs * xs)
             if name == "Energy":
                 val = energy
             elif name == "TotalEnergy":
@@ -182,37 +242,39 @@ def compute(roi: RoiImage, names: Sequence[str] | None = None) -> dict[str, floa
             else:
                 val = np.sqrt(energy / x.size)
         elif name in ("Entropy", "Uniformity"):
-            p = roi.cache("firstorder.histogram", lambda: _histogram(roi))
+            if p is None:
+                counts = roi.levels.counts  # voxels per grey level present
+                p = counts / counts.sum()
             if name == "Uniformity":
-                val = np.sum(p**2)
+                val = np.sum(p * p)
             elif ibsi:
                 val = -np.sum(p * np.log2(p))
             else:
                 val = -1.0 * np.sum(p * np.log2(p + _EPS))
         elif name == "Minimum":
-            val = np.min(x)
+            val = st.minimum
         elif name == "Maximum":
-            val = np.max(x)
+            val = st.maximum
         elif name == "Range":
-            val = np.max(x) - np.min(x)
+            val = st.maximum - st.minimum
         elif name == "10Percentile":
             val = st.pct(10)
         elif name == "90Percentile":
             val = st.pct(90)
         elif name == "Median":
-            val = np.median(x)
+            val = st.median
         elif name == "InterquartileRange":
             val = st.pct(75) - st.pct(25)
         elif name == "Mean":
             val = st.mean
         elif name == "MeanAbsoluteDeviation":
-            val = np.mean(np.absolute(x - st.mean))
+            val = st.mad()
         elif name == "RobustMeanAbsoluteDeviation":
             val = st.rmad()
         elif name == "StandardDeviation":
-            val = st.std
+            val = np.sqrt(st.moment(2))
         elif name == "Variance":
-            val = st.std**2
+            val = st.moment(2)
         elif name == "Skewness":
             val = st.skewness()
         elif name == "Kurtosis":
@@ -234,8 +296,8 @@ def compute_ibsi(roi: RoiImage) -> dict[str, float]:
         return {t: float("nan") for t in IBSI_TAGS}
     st = _Stats(x)
     p25, p75 = st.pct(25), st.pct(75)
-    med = np.median(x)
-    energy = np.sum(x**2)
+    med = st.median
+    energy = np.sum(x * x)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = {
             "stat_mean": st.mean,
@@ -243,13 +305,13 @@ def compute_ibsi(roi: RoiImage) -> dict[str, float]:
             "stat_skew": st.skewness(),
             "stat_kurt": st.kurtosis() - 3.0 if st.moment(2) != 0 else 0.0,
             "stat_median": med,
-            "stat_min": np.min(x),
+            "stat_min": st.minimum,
             "stat_p10": st.pct(10),
             "stat_p90": st.pct(90),
-            "stat_max": np.max(x),
+            "stat_max": st.maximum,
             "stat_iqr": p75 - p25,
-            "stat_range": np.max(x) - np.min(x),
-            "stat_mad": np.mean(np.absolute(x - st.mean)),
+            "stat_range": st.maximum - st.minimum,
+            "stat_mad": st.mad(),
             "stat_rmad": st.rmad(),
             "stat_medad": np.mean(np.absolute(x - med)),
             "stat_cov": np.float64(np.sqrt(st.moment(2))) / np.float64(st.mean),

@@ -7,13 +7,16 @@ the ROI voxels of grey level ``i`` with dependence count ``j``, where PyRadiomic
 the centre voxel itself (``j = 1 + number of dependent neighbours``). ``N_z = sum P`` equals the
 number of ROI voxels.
 
-Computation: the per-voxel dependent-neighbour counts come from the shared neighbour pass
-(:func:`radiome.features._neighbours.neighbourhood`, cached on the ``RoiImage`` and shared with GLCM
-and NGTDM): for each offset ``m`` (one of each opposite pair) the neighbours at ``+m`` and ``-m`` of
-all ROI voxels are two gathers in the flattened, padded grey-level-index array, and
-``neighbour == centre`` (or ``|X(k) - X(k + m)| <= alpha``) is summed per voxel, covering all 26
-neighbours (bidirectional angles) at the requested ``distances``. The matrix is then one
-``np.bincount`` of ``level_index * D + count``; no loop runs over voxels.
+Computation: the per-voxel dependent-neighbour counts come from the shared neighbour pairs
+(:func:`radiome.features._neighbours.neighbourhood`, shared with GLCM and NGTDM): the list of
+pairs of ROI voxels at every offset (one of each opposite pair) depends on the mask only and is
+built once per ROI for all image types (the extractor's mask store); per image type the pairs
+with ``neighbour == centre`` (or ``|X(k) - X(k + m)| <= alpha``) are selected and counted for both
+voxels of each pair, covering all 26 neighbours (bidirectional angles) at the requested
+``distances``. With the default distance 1 the selection is the one GLSZM links its zones with,
+and is computed once for both. The matrix is then one ``np.bincount`` of ``level_index * D +
+count``, and the features come from :func:`radiome.features.glrlm.feature_table` in one go; no
+loop runs over voxels.
 
 PyRadiomics conventions reproduced (``radiomics/gldm.py``, ``cmatrices.c``): neighbours are only
 counted if inside the ROI (so there is no IBSI "complete neighbourhood" requirement); ``gldm_a``
@@ -48,6 +51,7 @@ import numpy as np
 
 from radiome.features._neighbours import neighbourhood
 from radiome.features.base import RoiImage
+from radiome.features.glrlm import direction_means, feature_table
 
 NAME = "gldm"
 
@@ -96,58 +100,39 @@ def gldm_matrix(roi: RoiImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return P[:, used], nb.gray_levels.astype(np.float64), jvector
 
 
+#: PyRadiomics feature name -> key of :func:`radiome.features.glrlm.feature_table` (the GLRLM-type
+#: formulas with the dependence size ``j`` in the place of the run length)
+_KEYS = {
+    "SmallDependenceEmphasis": "se",
+    "LargeDependenceEmphasis": "le",
+    "GrayLevelNonUniformity": "glnu",
+    "DependenceNonUniformity": "jnu",
+    "DependenceNonUniformityNormalized": "jnu_norm",
+    "GrayLevelVariance": "gl_var",
+    "DependenceVariance": "j_var",
+    "DependenceEntropy": "entr",
+    "LowGrayLevelEmphasis": "lge",
+    "HighGrayLevelEmphasis": "hge",
+    "SmallDependenceLowGrayLevelEmphasis": "slge",
+    "SmallDependenceHighGrayLevelEmphasis": "shge",
+    "LargeDependenceLowGrayLevelEmphasis": "llge",
+    "LargeDependenceHighGrayLevelEmphasis": "lhge",
+}
+
+
 def compute(roi: RoiImage, names: Sequence[str] | None = None) -> dict[str, float]:
-    """PyRadiomics-compatible GLDM features of ``roi`` (``names`` None: all non-deprecated)."""
+    """PyRadiomics-compatible GLDM features of ``roi`` (``names`` None: all non-deprecated).
+
+    The formulas are those of the GLRLM-type families with ``N_z`` (the voxel count) in the place
+    of the run count, so they come from :func:`radiome.features.glrlm.feature_table` in one go.
+    """
     selected = _select(names)
     if not selected:
         return {}
     if roi.levels.gray_levels.size == 0:
         return {n: float("nan") for n in selected}
     P, iv, jv = gldm_matrix(roi)
-    pd = P.sum(axis=0)  # dependence-size marginal
-    pg = P.sum(axis=1)  # grey-level marginal
-    Nz = pd.sum()
-    if Nz == 0:
-        Nz = 1.0
-    i2 = iv**2
-    j2 = jv**2
-    out: dict[str, float] = {}
-    for name in selected:
-        if name == "SmallDependenceEmphasis":
-            v = np.sum(pd / j2) / Nz
-        elif name == "LargeDependenceEmphasis":
-            v = np.sum(pd * j2) / Nz
-        elif name == "GrayLevelNonUniformity":
-            v = np.sum(pg**2) / Nz
-        elif name == "DependenceNonUniformity":
-            v = np.sum(pd**2) / Nz
-        elif name == "DependenceNonUniformityNormalized":
-            v = np.sum(pd**2) / Nz**2
-        elif name == "GrayLevelVariance":
-            p = pg / Nz
-            v = np.sum(p * (iv - np.sum(p * iv)) ** 2)
-        elif name == "DependenceVariance":
-            p = pd / Nz
-            v = np.sum(p * (jv - np.sum(p * jv)) ** 2)
-        elif name == "DependenceEntropy":
-            p = P / Nz
-            v = -np.sum(p * np.log2(p + EPS))
-        elif name == "LowGrayLevelEmphasis":
-            v = np.sum(pg / i2) / Nz
-        elif name == "HighGrayLevelEmphasis":
-            v = np.sum(pg * i2) / Nz
-        elif name == "SmallDependenceLowGrayLevelEmphasis":
-            v = np.sum(P / (i2[:, None] * j2[None, :])) / Nz
-        elif name == "SmallDependenceHighGrayLevelEmphasis":
-            v = np.sum(P * i2[:, None] / j2[None, :]) / Nz
-        elif name == "LargeDependenceLowGrayLevelEmphasis":
-            v = np.sum(P * j2[None, :] / i2[:, None]) / Nz
-        elif name == "LargeDependenceHighGrayLevelEmphasis":
-            v = np.sum(P * (j2[None, :] * i2[:, None])) / Nz
-        else:  # pragma: no cover - _select guards the names
-            raise ValueError(name)
-        out[name] = float(v)
-    return out
+    return direction_means(feature_table(P[None], iv, jv, eps=EPS), selected, _KEYS)
 
 
 def compute_ibsi(roi: RoiImage, aggregation: str) -> dict[str, float]:

@@ -43,20 +43,34 @@ PyRadiomics behaviour reproduced by :func:`compute` (departures from IBSI)
 
 Implementation (vectorised; no Python loop over voxels)
 -------------------------------------------------------
-For each direction ``m`` every voxel of the bounding box is mapped by an integer affine *line
-embedding* ``key = c . (z, y, x) + c0`` to a slot of a 1-D array in which voxels that follow each
+*Line embedding.* For each direction ``m`` every voxel of the bounding box is mapped by an integer
+affine map ``key = c . (z, y, x) + c0`` to a slot of a 1-D array in which voxels that follow each
 other along ``m`` take consecutive slots and different lines are separated by at least one empty
 slot. The embedding is a skew transform: one moving axis ``k`` (``m_k = +-1``; the shortest, to keep
 the array small) gives the position ``t = m_k idx_k`` along the line, and the other coordinates
 sheared back to ``t = 0`` (``b_d = idx_d - m_d m_k idx_k``) give the line id in mixed radix. Because
-the map is affine, filling the 1-D array with the level image (0 outside the ROI) is a single strided
-copy through an ``as_strided`` view with strides ``c`` - no index arrays. Every run is then a
-maximal constant non-zero segment: run starts and ends are ``flatnonzero`` of ``L[s] != L[s -+ 1]``
-and ``L[s] != 0``, their difference is the run length, and one ``bincount`` over
-``(level, length)`` (with a group index for the IBSI per-slice / per-direction matrices) gives the
-matrix. The work per direction is a few passes over the sheared box (1x the bounding box for the 3
-axis directions, about 2x for the 6 two-axis and 4x for the 4 three-axis diagonals of a cube,
-because of the shear) plus a handful of operations per run.
+the map is affine, filling the 1-D array from an image is a single strided copy through an
+``as_strided`` view with strides ``c`` - no index arrays (:func:`_embedding`, :func:`_runs`).
+
+*Mask-only layout, built once per ROI.* Where the lines run through the ROI depends on the mask
+alone, so the PyRadiomics path (:func:`compute`) fills the line arrays once with the *ranks* of the
+ROI voxels (C order) instead of their levels and keeps, for all directions concatenated, the ranks
+in line order and a flag for every slot that starts a segment of consecutive ROI voxels (a
+:class:`RunLayout`, stored in the ROI's mask store that the extractor shares between all image
+types, see :meth:`radiome.features.base.RoiImage.mask_cache`; keyed by ``force2D`` and
+``force2Ddimension``), and which directions have a line with more than one ROI voxel (PyRadiomics
+zeroes the others).
+
+*Per image type* only the grey-level indices are gathered along that layout; a slot continues a
+run unless it starts a segment or changes the level, the runs of length >= 2 are the blocks of
+continuing slots (one ``flatnonzero`` of their edges), and one ``bincount`` of ``(level,
+direction, length)`` gives the matrices of all directions; runs of length 1 (most runs of a
+finely textured image) follow by subtraction from the voxel count of each level, as every voxel
+lies on one line per direction. So the cost is a few passes over (ROI voxels x directions) slots
+plus a few operations per run of length >= 2. The
+IBSI path (:func:`compute_ibsi`) reads the level image along the embedding directly (its
+per-slice groups need the slot positions). Features of all directions are computed at once by
+:func:`feature_table` (shared with GLSZM, GLDM and GLDZM).
 """
 
 from __future__ import annotations
@@ -120,6 +134,17 @@ _log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------------
 # features of (stacks of) run length / size zone / distance zone matrices
 # --------------------------------------------------------------------------------------------------
+#: keys of :func:`matrix_features`, in the row order of :func:`feature_table`
+KEYS: tuple[str, ...] = (
+    "se", "le", "lge", "hge", "slge", "shge", "llge", "lhge",
+    "glnu", "glnu_norm", "jnu", "jnu_norm", "perc", "gl_var", "j_var", "entr",
+)  # fmt: skip
+_ROW = {k: r for r, k in enumerate(KEYS)}
+_POWERS = np.array([0.0, -2.0, 2.0, 1.0])  # weights 1, x^-2, x^2, x of the grey levels / columns
+# positions in the flattened (4 [grey level weight], 4 [column weight]) totals of the eight emphases
+_EMPHASES = np.array([1, 2, 4, 8, 5, 9, 6, 10])
+
+
 def matrix_features(
     P: np.ndarray,
     gl: np.ndarray,
@@ -141,49 +166,61 @@ def matrix_features(
     -sum p log2 p (IBSI; with ``eps`` given: -sum p log2(p + eps), as PyRadiomics).
 
     ``n_v`` defaults to ``sum_ij j P_ij`` (the voxel count underlying a run length or size zone
-    matrix). Returns ``(G,)`` arrays; a matrix without entries gives NaN.
+    matrix). Returns ``(G,)`` arrays (views of the rows of :func:`feature_table`); a matrix without
+    entries gives NaN.
+    """
+    return dict(zip(KEYS, feature_table(P, gl, col, n_v, eps=eps)))
+
+
+def feature_table(
+    P: np.ndarray,
+    gl: np.ndarray,
+    col: np.ndarray,
+    n_v: np.ndarray | None = None,
+    *,
+    eps: float | None = None,
+) -> np.ndarray:
+    """:func:`matrix_features` as one ``(16, G)`` array, rows in the order of :data:`KEYS`.
+
+    Cost: every weighted total (the emphases, ``N_s``, the means) is one entry of
+    ``U_i^T P U_j`` with ``U = [1, x^-2, x^2, x]`` of the grey levels and of the columns (two small
+    matrix products), the entropy takes logarithms of the non-zero entries only (a zero entry adds
+    exactly 0 to it in both forms), and the twelve sums divided by ``N_s`` are divided at once, so
+    ``P`` is read a handful of times and the number of numpy calls does not grow with the number of
+    features (it dominates for small ROIs).
     """
     P = np.asarray(P, dtype=np.float64)
     i = np.asarray(gl, dtype=np.float64)
     j = np.asarray(col, dtype=np.float64)
+    n_mat = P.shape[0]
     pg = P.sum(axis=2)  # (G, Ng): per grey level
     pj = P.sum(axis=1)  # (G, Nj): per column
+    out = np.empty((len(KEYS), n_mat))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ns = pg.sum(axis=1)
-        if n_v is None:
-            n_v = (pj * j).sum(axis=1)
-        i2 = i[None, :, None] ** 2
-        j2 = j[None, None, :] ** 2
-        out = {
-            "se": (pj / j**2).sum(axis=1) / ns,
-            "le": (pj * j**2).sum(axis=1) / ns,
-            "lge": (pg / i**2).sum(axis=1) / ns,
-            "hge": (pg * i**2).sum(axis=1) / ns,
-            "slge": (P / (i2 * j2)).sum(axis=(1, 2)) / ns,
-            "shge": (P * i2 / j2).sum(axis=(1, 2)) / ns,
-            "llge": (P * j2 / i2).sum(axis=(1, 2)) / ns,
-            "lhge": (P * (i2 * j2)).sum(axis=(1, 2)) / ns,
-            "glnu": (pg**2).sum(axis=1) / ns,
-            "glnu_norm": (pg**2).sum(axis=1) / ns**2,
-            "jnu": (pj**2).sum(axis=1) / ns,
-            "jnu_norm": (pj**2).sum(axis=1) / ns**2,
-            "perc": ns / np.asarray(n_v, dtype=np.float64),
-        }
+        # S[g, a, b] = sum_ij P_ij u_a(i) u_b(j) with u = (1, x^-2, x^2, x): every weighted total
+        S = np.matmul(np.matmul((i[:, None] ** _POWERS).T, P), j[:, None] ** _POWERS)
+        ns = S[:, 0, 0]
+        out[:8] = S.reshape(n_mat, 16)[:, _EMPHASES].T  # se, le, lge, hge, slge, shge, llge, lhge
+        out[8] = np.einsum("gi,gi->g", pg, pg)
+        out[10] = np.einsum("gj,gj->g", pj, pj)
+        out[9] = out[8] / ns  # the normalised non-uniformities are divided by N_s twice
+        out[11] = out[10] / ns
+        out[:12] /= ns
+        out[12] = ns / (S[:, 0, 3] if n_v is None else np.asarray(n_v, dtype=np.float64))
         # variances from the integer-valued marginals first, so a constant marginal gives exactly 0
-        mu = (pg * i).sum(axis=1, keepdims=True) / ns[:, None]
-        out["gl_var"] = (pg * (i - mu) ** 2).sum(axis=1) / ns
-        mu = (pj * j).sum(axis=1, keepdims=True) / ns[:, None]
-        out["j_var"] = (pj * (j - mu) ** 2).sum(axis=1) / ns
-        p = P / ns[:, None, None]
-        if eps is None:
-            safe = np.where(p > 0, p, 1.0)
-            out["entr"] = -(p * np.log2(safe)).sum(axis=(1, 2))
-        else:
-            out["entr"] = -(p * np.log2(p + eps)).sum(axis=(1, 2))
+        mu = S[:, 3, 0] / ns
+        out[13] = (pg * (i[None, :] - mu[:, None]) ** 2).sum(axis=1) / ns
+        mu = S[:, 0, 3] / ns
+        out[14] = (pj * (j[None, :] - mu[:, None]) ** 2).sum(axis=1) / ns
+        flat = P.reshape(n_mat, -1)
+        nz = np.flatnonzero(flat)
+        which = nz // flat.shape[1] if n_mat > 1 else np.zeros(nz.size, dtype=np.intp)
+        p = flat.ravel()[nz] / ns[which]
+        plogp = p * np.log2(p if eps is None else p + eps)
+        out[15] = -np.bincount(which, weights=plogp, minlength=n_mat)
     empty = ns == 0
     if empty.any():
-        for v in out.values():
-            v[empty] = np.nan
+        out[:, empty] = np.nan
     return out
 
 
@@ -253,18 +290,84 @@ def _level_image(roi: RoiImage) -> tuple[np.ndarray, np.dtype, int]:
     return roi.levels.array.astype(dtype), dtype, ng
 
 
-def _direction_matrices(roi: RoiImage, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-direction GLRLMs ``(A, Ng + 1, Nr)`` (rows indexed by grey level, column j-1 = length j)
-    and the PyRadiomics "multi element" flag of each direction."""
-    arr, dtype, ng = _level_image(roi)
-    nr = int(max(arr.shape))
-    A = len(offsets)
-    P = np.empty((A, (ng + 1) * nr), dtype=np.float64)
-    multi = np.zeros(A, dtype=bool)
-    for a, o in enumerate(offsets):
-        level, length, _, multi[a] = _runs(arr, o, dtype)
-        P[a] = np.bincount(level * nr + (length - 1), minlength=(ng + 1) * nr)
-    return P.reshape(A, ng + 1, nr), multi
+class RunLayout:
+    """Mask-only layout of the lines of every direction (see "Implementation" in the module docstring).
+
+    ``seq`` lists, direction after direction, the ROI voxels of every line in line order, by rank
+    (C order of the ROI voxels); ``cont`` marks the slots whose predecessor along the line is the
+    previous slot (false where a segment of consecutive ROI voxels starts: a voxel whose
+    predecessor is outside the ROI, or the first voxel of a line or direction; runs break there);
+    ``slot_code[s] = direction(s) * nr - 1``. ``multi[a]`` tells whether some line of direction
+    ``a`` holds more than one ROI voxel.
+    """
+
+    def __init__(self, mask: np.ndarray, offsets: np.ndarray) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        n = int(np.count_nonzero(mask))
+        rank = np.full(mask.shape, -1, dtype=np.intp)
+        rank[mask] = np.arange(n, dtype=np.intp)
+        self.nr = nr = int(max(mask.shape))
+        self.offsets = offsets
+        seqs, conts, codes, multi = [], [], [], []
+        for a, o in enumerate(offsets):
+            coef, const, size, period = _embedding(mask.shape, o)
+            line = np.full(size + 2, -1, dtype=np.intp)
+            view = np.lib.stride_tricks.as_strided(
+                line[const + 1 :], shape=mask.shape, strides=tuple(int(c) * line.itemsize for c in coef)
+            )
+            view[...] = rank
+            slots = np.flatnonzero(line >= 0)
+            cont = np.zeros(slots.size, dtype=bool)
+            np.equal(slots[1:] - 1, slots[:-1], out=cont[1:])  # right after the previous voxel
+            multi.append(bool(np.any((slots[1:] - 1) // period == (slots[:-1] - 1) // period)))
+            seqs.append(line[slots])
+            conts.append(cont)
+            codes.append(np.full(slots.size, a * nr - 1, dtype=np.intp))
+        self.seq = np.concatenate(seqs) if seqs else np.zeros(0, dtype=np.intp)
+        self.cont = np.concatenate(conts) if conts else np.zeros(0, dtype=bool)
+        self.slot_code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.intp)
+        self.multi = np.array(multi, dtype=bool)
+
+
+def run_layout(roi: RoiImage, offsets: np.ndarray, key: tuple) -> RunLayout:
+    """The :class:`RunLayout` of ``roi``'s mask for ``offsets``, built once per ROI (mask store)."""
+    return roi.mask_cache(("glrlm_layout", *key), lambda: RunLayout(roi.mask, offsets))
+
+
+def _direction_matrices(roi: RoiImage, layout: RunLayout) -> np.ndarray:
+    """Per-direction run counts ``(A, G, L)``: rows for the grey levels present (``roi.levels``),
+    column ``j - 1`` for run length ``j`` up to the longest run ``L``.
+
+    The grey-level indices are read along the layout; a slot *continues* a run when it is not a
+    segment start and has the level of the slot before. Runs of length >= 2 are the maximal blocks
+    of continuing slots (plus the slot before), found from the block edges, and one ``bincount``
+    of ``level * (A Nr) + direction * Nr + length - 1`` counts them. Runs of length 1 (most runs
+    in a finely textured image) are never listed: every ROI voxel lies on exactly one line per
+    direction, so they are the voxels of each level minus those in longer runs.
+    """
+    lv = roi.levels
+    G = lv.gray_levels.size
+    A, nr = len(layout.offsets), layout.nr
+    S = layout.seq.size
+    if S == 0:
+        return np.zeros((A, G, 0), dtype=np.int64)
+    index = lv.index.astype(np.min_scalar_type(max(G - 1, 0)))  # small type: cheaper passes
+    v = index[layout.seq]
+    same = np.zeros(S + 1, dtype=bool)  # same[s]: slot s continues the run of slot s - 1
+    np.equal(v[1:], v[:-1], out=same[1:S])
+    same[:S] &= layout.cont
+    edge = np.flatnonzero(same[1:] != same[:-1])  # up at the run's first slot, down at its last
+    first, last = edge[0::2], edge[1::2]
+    length = last - first + 1
+    code = np.multiply(v[first], A * nr, dtype=np.intp)
+    code += layout.slot_code[first]
+    code += length
+    counts = np.bincount(code, minlength=G * A * nr).reshape(G, A, nr)
+    longest = int(length.max()) if length.size else 1
+    counts = counts[:, :, :longest]
+    # runs of length 1: every voxel of a level in a direction is in exactly one run
+    counts[:, :, 0] = lv.counts[:, None] - counts[:, :, 1:] @ np.arange(2, longest + 1)
+    return counts.transpose(1, 0, 2)
 
 
 def _weights(offsets: np.ndarray, spacing: Sequence[float], norm: str) -> np.ndarray:
@@ -288,24 +391,25 @@ def glrlm_matrices(roi: RoiImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     present, columns for the run lengths present in any direction.
     """
     s = roi.settings
-    offsets = angles(
-        roi.mask.shape, (1,), force2D=bool(s.get("force2D", False)), force2Ddimension=int(s.get("force2Ddimension", 0))
-    )
+    force2D, dim = bool(s.get("force2D", False)), int(s.get("force2Ddimension", 0))
+    offsets = angles(roi.mask.shape, (1,), force2D=force2D, force2Ddimension=dim)
     gls = roi.levels.gray_levels
     if len(offsets) == 0:
         return np.zeros((0, len(gls), 0)), gls, np.zeros(0)
-    P, multi = _direction_matrices(roi, offsets)
-    P[~multi] = 0.0
-    P = P[:, gls, :]
+    layout = run_layout(roi, offsets, (force2D, dim))
+    P = _direction_matrices(roi, layout).astype(np.float64)
+    if not layout.multi.all():
+        P[~layout.multi] = 0.0
     norm = s.get("weightingNorm")
     if norm is not None:
         w = _weights(offsets, roi.spacing, norm)
         P = (P * w[:, None, None]).sum(axis=0, keepdims=True)
     elif P.shape[0] > 1:
         P = P[P.sum(axis=(1, 2)) > 0]
-    jv = np.arange(1, P.shape[2] + 1, dtype=np.float64)
-    present = P.sum(axis=(0, 1)) > 0
-    return P[:, :, present], gls, jv[present]
+    present = np.flatnonzero(P.sum(axis=(0, 1)))
+    if present.size != P.shape[2]:
+        P = P[:, :, present]
+    return P, gls, (present + 1).astype(np.float64)
 
 
 def compute(roi: RoiImage, names: Sequence[str] | None = None) -> dict[str, float]:
@@ -321,13 +425,22 @@ def compute(roi: RoiImage, names: Sequence[str] | None = None) -> dict[str, floa
         # A single direction (or the weighted sum) without runs: PyRadiomics divides by N_r = NaN,
         # except where its sums run over the (then empty) run length axis alone, which give 0.
         return {n: 0.0 if n in ("RunEntropy", "RunVariance") else float("nan") for n in wanted}
-    feats = matrix_features(P, gls, jv, eps=float(np.spacing(1)))
-    out = {}
-    for n in wanted:
-        v = feats[_PYRAD[n]]
-        v = v[~np.isnan(v)]
-        out[n] = float(v.mean()) if v.size else float("nan")
-    return out
+    table = feature_table(P, gls, jv, eps=float(np.spacing(1)))
+    return direction_means(table, wanted, _PYRAD)
+
+
+def direction_means(table: np.ndarray, wanted: list[str], keys: dict[str, str]) -> dict[str, float]:
+    """``nanmean`` over the matrices of the :func:`feature_table` rows of the features ``wanted``
+    (``keys``: feature name -> key), NaN where no matrix has a value."""
+    V = table[[_ROW[keys[n]] for n in wanted]]  # (F, A)
+    means = V.mean(axis=1)
+    out = means.tolist()
+    if np.isnan(means).any():
+        for k, row in enumerate(V):
+            if out[k] != out[k]:
+                ok = row[~np.isnan(row)]
+                out[k] = float(ok.mean()) if ok.size else float("nan")
+    return dict(zip(wanted, out))
 
 
 # --------------------------------------------------------------------------------------------------

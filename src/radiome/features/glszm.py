@@ -35,26 +35,36 @@ PyRadiomics behaviour reproduced by :func:`compute` (departures from IBSI)
 
 Implementation (vectorised; no Python loop over voxels)
 -------------------------------------------------------
-Zones are found by one of two equivalent methods, picked per image by a cost estimate:
+Zones are the connected components of the graph whose nodes are the ROI voxels and whose edges
+join neighbours (26-connected, or 8-connected in-plane with ``force2D``) of equal grey level.
+
+*PyRadiomics path* (:func:`compute`). The neighbour pairs depend on the mask only: they are the
+distance-1 :func:`~radiome.features._neighbours.pair_table`, built once per ROI and kept in the
+ROI's mask store, which the extractor shares between all image types
+(:meth:`radiome.features.base.RoiImage.mask_cache`), and shared with GLCM/GLDM/NGTDM when those use
+distance 1. Per image type the pairs of equal grey level are selected (two gathers and a compare,
+also reused by GLDM) and handed as a CSR graph straight to
+``scipy.sparse.csgraph.connected_components`` (:func:`_components`: for small ROIs the symmetric
+graph and strong connectivity, one cheap call; otherwise the one-sided pairs and weak
+connectivity). Zone sizes are one ``bincount`` of the zone ids, and one ``bincount`` over
+``(level, size)`` builds the matrix.
+
+*Level images* (:func:`zones`, used by the IBSI path and by GLDZM): one of two equivalent methods,
+picked per image by a cost estimate:
 
 * ``label``: ``scipy.ndimage.find_objects`` on the level image gives every grey level's bounding
   box in one pass, and each grey level is labelled with ``scipy.ndimage.label`` (3x3x3 structure
   built from the linkage offsets) inside its own box. The cost is the summed volume of those boxes,
   so it wins for few grey levels (large homogeneous zones);
-* ``graph``: for each of the 13 (or 4) one-sided offsets, the pairs of neighbouring ROI voxels with
-  equal grey level are found by comparing every ROI voxel with the voxel at ``+ offset`` in the flat
-  index of the level image padded by one empty voxel; they are the edges of a sparse graph whose
-  weakly connected components (``scipy.sparse.csgraph.connected_components``) are the zones.
-  The cost is a few operations per ROI voxel and offset plus the edge count, so it wins for many
-  grey levels, where each level's bounding box still spans most of the ROI (brain1, 33 levels:
-  0.9 ms instead of 6 ms).
+* ``graph``: a pair table is built for the image's ROI and labelled as above. The cost is a few
+  operations per ROI voxel and offset plus the edge count, so it wins for many grey levels, where
+  each level's bounding box still spans most of the ROI.
 
 The choice compares ``15 ns x summed level boxes + 25 us x levels`` with ``7 ns x offsets x ROI
-voxels + 60 ns x edges + 250 us`` (edges extrapolated from the equal x-neighbours; constants fitted
-on this code; the boxes are only measured when cheap bounds do not decide), so ROIs with few, large
-zones are labelled and finely textured ones use the graph.
-Zone sizes come from one ``bincount`` of the zone ids, and one ``bincount`` over
-``(group, level, size)`` builds the matrices (per axial slice for the IBSI 2D method).
+voxels + 60 ns x edges + 250 us`` (edges extrapolated from the equal x-neighbours; the boxes are
+only measured when cheap bounds do not decide), so ROIs with few, large zones are labelled and
+finely textured ones use the graph. One ``bincount`` over ``(group, level, size)`` builds the
+matrices (per axial slice for the IBSI 2D method).
 """
 
 from __future__ import annotations
@@ -66,9 +76,10 @@ from scipy import ndimage
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from radiome.features._neighbours import PairLevels, PairTable, pair_levels
 from radiome.features._texture import angles
-from radiome.features.base import RoiImage
-from radiome.features.glrlm import matrix_features
+from radiome.features.base import Levels, RoiImage
+from radiome.features.glrlm import direction_means, feature_table, matrix_features
 
 NAME = "glszm"
 
@@ -150,31 +161,41 @@ def _zones_label(arr: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.n
     return labels[arr > 0] - 1, np.concatenate(zone_level) if zone_level else np.zeros(0, dtype=np.int64)
 
 
-def _zones_graph(arr: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Zones as weakly connected components of the graph joining neighbours of equal grey level.
+# up to this many voxels, zones are labelled as strongly connected components of the symmetric graph
+# (scipy's cheaper call); above, as weakly connected components of the one-sided pairs (less work per edge)
+_SYMMETRIC_MAX_VOXELS = 2048
 
-    Works on the flat index of the level image padded by one empty voxel, so the neighbour along
-    offset ``o`` of every ROI voxel is at ``p + o . strides`` (never out of range) and each offset
-    costs a few operations on the ROI voxels only.
+
+def _components(pl: PairLevels) -> tuple[int, np.ndarray]:
+    """Zones: the connected components of the ROI voxels linked by the pairs of equal grey level.
+
+    The CSR structure is handed to ``scipy.sparse.csgraph.connected_components`` directly (no COO
+    conversion). Small ROIs use the symmetric graph (both signs of every pair, from the mask-only
+    CSR order of the :class:`PairTable`) whose strongly connected components are the zones: one
+    scipy call with little overhead. Larger ROIs use the one-sided pairs (sorted by ``src``) and
+    weak connectivity, which scipy resolves with a transpose but half the edges.
     """
-    pad = np.pad(arr.astype(np.min_scalar_type(max(int(arr.max()), 1)), copy=False), 1)
-    flat = pad.ravel()
-    strides = np.array(pad.strides) // pad.itemsize
-    pos = np.flatnonzero(flat)  # ROI voxels in C order; their rank is the node id
-    n = pos.size
-    lev = flat[pos]
-    node = np.full(flat.size, -1, dtype=np.int32 if n < 2**31 else np.int64)
-    node[pos] = np.arange(n, dtype=node.dtype)
-    src, dst = [], []
-    for o in offsets:
-        nb = pos + int(np.dot(o, strides))
-        same = flat[nb] == lev
-        src.append(np.flatnonzero(same).astype(node.dtype))
-        dst.append(node[nb[same]])
-    src_a = np.concatenate(src) if src else np.zeros(0, dtype=node.dtype)
-    dst_a = np.concatenate(dst) if dst else np.zeros(0, dtype=node.dtype)
-    graph = csr_matrix((np.ones(src_a.size, dtype=np.int8), (src_a, dst_a)), shape=(n, n))
-    k, voxel_zone = connected_components(graph, directed=True, connection="weak")
+    n = pl.table.n_voxels
+    if n <= _SYMMETRIC_MAX_VOXELS:
+        indptr, neighbour = pl.equal_graph
+        graph = csr_matrix((np.ones(neighbour.size), neighbour, indptr), shape=(n, n))
+        return connected_components(graph, directed=True, connection="strong")
+    indptr, dst = pl.equal_csr
+    graph = csr_matrix((np.ones(dst.size), dst, indptr), shape=(n, n))
+    return connected_components(graph, directed=True, connection="weak")
+
+
+def _zones_graph(arr: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Zones as connected components of the graph joining neighbours of equal grey level.
+
+    The pairs of neighbouring ROI voxels come from a :class:`~radiome.features._neighbours.PairTable`
+    (one gather per offset in the flat index of the padded mask); those with equal grey levels are
+    the edges (see :func:`_components`).
+    """
+    mask = arr > 0
+    table = PairTable(mask, np.asarray(offsets).reshape(-1, arr.ndim))
+    lev = arr[mask]
+    k, voxel_zone = _components(PairLevels(table, Levels.from_voxels(lev, mask)))
     zone_level = np.zeros(k, dtype=np.int64)
     zone_level[voxel_zone] = lev
     return voxel_zone.astype(np.int64), zone_level
@@ -248,11 +269,31 @@ def ibsi_offsets(two_d: bool) -> np.ndarray:
 
 def glszm_matrix(roi: RoiImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The GLSZM as PyRadiomics builds it: ``(P, gray_levels, zone_sizes)``, ``P`` of shape
-    ``(1, N_g, N_s)`` with rows for the grey levels present and columns for the sizes present."""
-    offsets = pyradiomics_offsets(roi)
-    key = "glszm_zones_" + "_".join(map(str, offsets.ravel()))
-    zl, zs = roi.cache(key, lambda: zone_table(roi.levels.array, offsets, n_levels=len(roi.levels.gray_levels)))
-    return _matrices(zl, zs, np.zeros(zl.size, dtype=np.int64), 1, roi)
+    ``(1, N_g, N_s)`` with rows for the grey levels present and columns for the sizes present.
+
+    The neighbour pairs are the mask-only :func:`~radiome.features._neighbours.pair_table` at
+    distance 1 (shared by all image types of the ROI, and with GLDM/GLCM/NGTDM when they use
+    distance 1); per image type only the pairs of equal grey level are selected and labelled.
+    """
+    s = roi.settings
+    pl = pair_levels(roi, (1,), bool(s.get("force2D", False)), int(s.get("force2Ddimension", 0)))
+    k, voxel_zone = _components(pl)
+    index = roi.levels.index
+    G = roi.levels.gray_levels.size
+    if k == 0:  # empty ROI
+        return np.zeros((0, G, 0)), roi.levels.gray_levels, np.zeros(0)
+    zone_size = np.bincount(voxel_zone, minlength=k)
+    zone_level = np.empty(k, dtype=np.intp)
+    zone_level[voxel_zone] = index
+    ns = int(zone_size.max())
+    code = zone_level * ns
+    code += zone_size
+    code -= 1
+    P = np.bincount(code, minlength=G * ns).reshape(1, G, ns).astype(np.float64)
+    present = np.flatnonzero(P[0].any(axis=0))
+    if present.size != ns:
+        P = P[:, :, present]
+    return P, roi.levels.gray_levels, (present + 1).astype(np.float64)
 
 
 def _matrices(
@@ -280,8 +321,7 @@ def compute(roi: RoiImage, names: Sequence[str] | None = None) -> dict[str, floa
     P, gls, jv = glszm_matrix(roi)
     if P.shape[0] == 0:  # empty ROI: PyRadiomics sets N_z = N_p = 1, so every sum is 0
         return {n: 0.0 for n in wanted}
-    feats = matrix_features(P, gls, jv, eps=float(np.spacing(1)))
-    return {n: float(feats[_PYRAD[n]][0]) for n in wanted}
+    return direction_means(feature_table(P, gls, jv, eps=float(np.spacing(1))), wanted, _PYRAD)
 
 
 def ibsi_matrices(roi: RoiImage, aggregation: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

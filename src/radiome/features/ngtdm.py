@@ -6,14 +6,16 @@ mean grey level of its neighbours within Chebyshev distance ``delta`` that lie i
 (``W_k`` of them). For grey level ``i``, ``n_i`` counts voxels and ``s_i = sum |i - A(k)|`` over
 those voxels; ``p_i = n_i / N_vc``, ``N_gp`` = number of grey levels with ``p_i > 0``.
 
-Computation: ``W_k`` and the neighbour grey-level sums come from the shared neighbour pass
-(:func:`radiome.features._neighbours.neighbourhood`, cached on the ``RoiImage`` and shared with
-GLCM and GLDM), where they are exact integer box sums over the neighbourhood (all 26 neighbours,
-i.e. bidirectional angles, at the requested ``distances``; in-plane with ``force2D``): a Chebyshev
-shell is a box minus the next smaller box, and a box is 2 shifted in-place additions per axis.
-``n_i`` and ``s_i`` are then two ``np.bincount`` calls over the grey-level index of the ROI voxels
-(the weighted one sums the ``|i - A(k)|`` in the voxels' C order, as PyRadiomics' C loop does, so
-``s_i`` is bit-identical). No loop runs over voxels.
+Computation: ``W_k`` and the neighbour grey-level sums come from the shared neighbour pairs
+(:func:`radiome.features._neighbours.neighbourhood`, shared with GLCM and GLDM; all 26
+neighbours, i.e. bidirectional angles, at the requested ``distances``; in-plane with ``force2D``).
+Both the neighbour counts ``W_k`` and the sparse matrix ``A`` of the pairs of ROI voxels (one per
+pair of opposite offsets, and its transpose) depend on the mask only and are built once per ROI
+for all image types (the extractor's mask store); per image type the neighbour sums are
+``A @ X + A^T @ X``, exact (integers in float64). ``n_i`` are the voxel counts of the grey levels and ``s_i``
+one weighted ``np.bincount`` over the grey-level index of the ROI voxels (it sums the
+``|i - A(k)|`` in the voxels' C order, as PyRadiomics' C loop does, so ``s_i`` is bit-identical).
+No loop runs over voxels.
 
 Features (PyRadiomics name = IBSI feature, code):
 
@@ -86,21 +88,19 @@ def _select(names: Sequence[str] | None) -> list[str]:
 def _differences(nb: Neighbourhood) -> np.ndarray:
     """``|X(k) - A(k)|`` per ROI voxel, 0 for a voxel without ROI neighbour (as cmatrices.c)."""
     level = nb.gray_levels[nb.voxel_level].astype(np.float64)
-    n = nb.n_neighbours.astype(np.float64)
-    has = n > 0
-    diff = np.zeros(level.shape, dtype=np.float64)
-    diff[has] = np.abs(level[has] - nb.neighbour_sum[has].astype(np.float64) / n[has])
+    n = nb.n_neighbours
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = np.abs(level - nb.neighbour_sum / n)
+    diff[n == 0] = 0.0
     return diff
 
 
 def ngtdm_matrix(roi: RoiImage) -> np.ndarray:
     """PyRadiomics' ``P_ngtdm``: rows ``(n_i, s_i, i)`` for the grey levels present."""
     nb = neighbourhood(roi)
-    G = nb.gray_levels.size
-    n_i = np.bincount(nb.voxel_level, minlength=G).astype(np.float64)
-    s_i = np.bincount(nb.voxel_level, weights=_differences(nb), minlength=G)
-    P = np.stack([n_i, s_i, nb.gray_levels.astype(np.float64)], axis=1)
-    return P[n_i > 0]
+    n_i = roi.levels.counts.astype(np.float64)  # voxels per grey level present (all > 0)
+    s_i = np.bincount(nb.voxel_level, weights=_differences(nb), minlength=n_i.size)
+    return np.stack([n_i, s_i, nb.gray_levels.astype(np.float64)], axis=1)
 
 
 def _features(n_i: np.ndarray, s_i: np.ndarray, levels: np.ndarray, names: Sequence[str]) -> dict[str, float]:
@@ -109,30 +109,33 @@ def _features(n_i: np.ndarray, s_i: np.ndarray, levels: np.ndarray, names: Seque
     p = n_i / Nvp
     Ngp = int(np.count_nonzero(n_i))
     ps = p * s_i
+    sum_ps = ps.sum()
+    sum_s = s_i.sum()
+    want = set(names)
+    if want & {"Contrast", "Complexity", "Strength"}:
+        dl = levels[:, None] - levels[None, :]
+    if want & {"Complexity", "Strength"}:
+        pp = p[:, None] + p[None, :]
     out: dict[str, float] = {}
     for name in names:
         if name == "Coarseness":
-            tot = ps.sum()
-            v = 1 / tot if tot != 0 else 1e6
+            v = 1 / sum_ps if sum_ps != 0 else 1e6
         elif name == "Contrast":
             div = Ngp * (Ngp - 1)
             if div == 0:
                 v = 0.0
             else:
-                v = np.sum(p[:, None] * p[None, :] * (levels[:, None] - levels[None, :]) ** 2) * np.sum(s_i) / Nvp
+                v = np.sum(p[:, None] * p[None, :] * dl**2) * sum_s / Nvp
                 v /= div
         elif name == "Busyness":
             ip = levels * p
             absdiff = np.sum(np.abs(ip[:, None] - ip[None, :]))
-            v = ps.sum() / absdiff if absdiff != 0 else 0.0
+            v = sum_ps / absdiff if absdiff != 0 else 0.0
         elif name == "Complexity":
-            num = ps[:, None] + ps[None, :]
-            den = p[:, None] + p[None, :]
-            v = np.sum(np.abs(levels[:, None] - levels[None, :]) * num / den) / Nvp
+            v = np.sum(np.abs(dl) * (ps[:, None] + ps[None, :]) / pp) / Nvp
         elif name == "Strength":
-            tot_s = s_i.sum()
-            v = np.sum((p[:, None] + p[None, :]) * (levels[:, None] - levels[None, :]) ** 2)
-            v = v / tot_s if tot_s != 0 else 0.0
+            v = np.sum(pp * dl**2)
+            v = v / sum_s if sum_s != 0 else 0.0
         else:  # pragma: no cover - _select guards the names
             raise ValueError(name)
         out[name] = float(v)
