@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import SimpleITK as sitk
+from threadpoolctl import threadpool_limits
 
 from pydantic import ValidationError
 
@@ -133,7 +134,17 @@ class FeatureExtractor:
     def execute(
         self, image: ImageLike, mask: ImageLike, label: int | None = None, *, patient: str | None = None
     ) -> dict[str, float]:
-        """Features of one ROI, named as PyRadiomics names them."""
+        """Features of one ROI, named as PyRadiomics names them.
+
+        BLAS runs single-threaded inside: the matrices are small (a few dozen grey levels), where
+        thread start-up costs more than it saves, and cohort extraction parallelises over cases.
+        """
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._execute(image, mask, label, patient)
+
+    def _execute(
+        self, image: ImageLike, mask: ImageLike, label: int | None, patient: str | None
+    ) -> dict[str, float]:
         s = self.settings
         if label is not None:
             s["label"] = int(label)
