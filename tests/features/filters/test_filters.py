@@ -13,7 +13,7 @@ import pywt
 import SimpleITK as sitk
 
 from radiome.features import filters
-from radiome.features.filters import lbp2d, lbp3d, log, wavelet
+from radiome.features.filters import _common, lbp2d, lbp3d, log, wavelet
 
 from ._cases import DATA, synthetic
 
@@ -93,6 +93,69 @@ def test_gradient_window_is_bit_identical_to_full_image_itk() -> None:
     image, _, bbox = _brain1()
     (_, got, _), = filters.apply("Gradient", image, bbox, {})
     np.testing.assert_array_equal(got, sitk.GetArrayFromImage(sitk.GradientMagnitude(image))[bbox])
+
+
+@pytest.mark.parametrize("order", [0, 2])
+def test_log_pass_matrix_reproduces_itk_recursive_gaussian(order: int) -> None:
+    """One ITK pass (RecursiveGaussian, normalised across scale) equals our matrix product rounded to
+    float32, edge columns (ITK's boundary rule) included, for short and long lines."""
+    rng = np.random.default_rng(0)
+    for n in (4, 5, 9, 40, 130):
+        for spacing in (0.664062, 2.5, 6.5):
+            for sigma in (0.5, 1.0, 3.0):
+                lines = rng.integers(-1000, 3000, size=(50, n)).astype(np.int16)
+                im = sitk.GetImageFromArray(lines)
+                im.SetSpacing((spacing, 1.0))
+                rg = sitk.RecursiveGaussianImageFilter()
+                rg.SetSigma(sigma)
+                rg.SetNormalizeAcrossScale(True)
+                rg.SetOrder(order)
+                rg.SetDirection(0)
+                A = log.operator(sigma, spacing, order, n, 0, n, 0, n)
+                got = (lines.astype(np.float64) @ A.T).astype(np.float32)
+                np.testing.assert_array_equal(got, sitk.GetArrayFromImage(rg.Execute(im)), err_msg=f"{n} {spacing} {sigma}")
+
+
+def test_log_blocks_and_threads_do_not_change_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    image, _, bbox = _brain1()
+    whole = [a for _, a, _ in filters.apply("LoG", image, bbox, {"sigma": [1.0, 3.0]})]
+    monkeypatch.setattr(log, "BLOCK", 16)
+    monkeypatch.setattr(log, "PARALLEL_WORK", 1000)
+    split = [a for _, a, _ in filters.apply("LoG", image, bbox, {"sigma": [1.0, 3.0]})]
+    for a, b in zip(whole, split):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_gradient_reproduces_itk_for_every_pixel_type() -> None:
+    rng = np.random.default_rng(3)
+    for dtype in (np.uint8, np.int16, np.int32, np.int64, np.float32, np.float64):
+        arr = (rng.normal(size=(6, 9, 7)) * 1000).astype(dtype) if dtype != np.uint8 else \
+            rng.integers(0, 255, (6, 9, 7)).astype(dtype)
+        image = sitk.GetImageFromArray(arr)
+        image.SetSpacing((0.37, 1.3, 2.9))
+        for box in [(slice(0, 6), slice(0, 9), slice(0, 7)), (slice(1, 4), slice(2, 9), slice(0, 3))]:
+            for use in (True, False):
+                f = sitk.GradientMagnitudeImageFilter()
+                f.SetUseImageSpacing(use)
+                (_, got, _), = filters.apply("Gradient", image, box, {"gradientUseSpacing": use})
+                expected = sitk.GetArrayFromImage(f.Execute(image))[box]
+                assert got.dtype == expected.dtype
+                np.testing.assert_array_equal(got, expected, err_msg=f"{dtype} {box} {use}")
+
+
+def test_blas_single_thread_restores_the_thread_count() -> None:
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with _common.blas_single_thread():
+        assert all(n == 1 for n in blas_threads())
+        with _common.blas_single_thread():
+            assert all(n == 1 for n in blas_threads())
+        assert all(n == 1 for n in blas_threads())
+    assert blas_threads() == before
 
 
 @pytest.mark.parametrize("name", ["haar", "db2", "coif1", "sym4", "bior2.4", "dmey"])
@@ -231,6 +294,84 @@ def test_lbp3d_spline_window_is_bit_identical_to_full_image_prefilter() -> None:
     full = ndimage.spline_filter(arr, 3, output=np.float64, mode="constant")
     region = tuple(slice(int(o), int(o) + n) for o, n in zip(origin, coeffs.shape))
     np.testing.assert_array_equal(coeffs, full[region])
+
+
+def _scipy_samples(arr: np.ndarray, bbox: tuple[slice, ...], points: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+    """PyRadiomics' interpolation: map_coordinates on the (exact) coefficients, in the image dtype."""
+    from scipy import ndimage
+
+    coeffs, origin = lbp3d._spline_coefficients(arr, bbox, int(np.ceil(np.abs(vertices).max())) + 2)
+    coords = points[None, :, :] + vertices[:, None, :]
+    coords -= origin
+    return ndimage.map_coordinates(coeffs, coords.T, order=3, mode="constant", cval=0.0, prefilter=False,
+                                   output=arr.dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.uint16, np.int32, np.int8])
+def test_lbp3d_integer_samples_are_scipy_samples(dtype: type) -> None:
+    image, roi, bbox = _brain1()
+    arr = sitk.GetArrayViewFromImage(image)
+    arr = (arr // 40).astype(dtype) if dtype == np.int8 else (arr.astype(np.int64) * (3 if dtype == np.int32 else 1)).astype(dtype)
+    for subdivisions, radius in [(1, 1.0), (2, 2.0)]:
+        v = lbp3d.icosphere(subdivisions, radius)
+        for box, where in [(bbox, roi), ((slice(0, 7), slice(60, 70), slice(0, 12)), np.ones((7, 10, 12), bool))]:
+            points = np.argwhere(where) + np.array([s.start for s in box])
+            # the second box touches the image border: those voxels are SciPy's own computation
+            np.testing.assert_array_equal(lbp3d.samples(arr, box, points, v), _scipy_samples(arr, box, points, v))
+
+
+@pytest.mark.parametrize("axis", [0, 2])
+def test_lbp3d_integer_samples_on_rounding_boundaries(axis: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A linear image sampled half-way between voxels lands on k + 1/2, where SciPy's rounding
+    depends on its last bit: those samples must be (and are) recomputed by SciPy."""
+    arr = (np.indices((14, 15, 16))[axis] * 3).astype(np.int16)
+    box = (slice(5, 9), slice(5, 10), slice(5, 11))
+    points = np.argwhere(np.ones((4, 5, 6), bool)) + 5
+    v = lbp3d.icosphere(1, 1.0)
+    expected = _scipy_samples(arr, box, points, v)
+    np.testing.assert_array_equal(lbp3d.samples(arr, box, points, v), expected)
+    monkeypatch.setattr(lbp3d, "DOUBT", 0.0)  # without the recomputation some would round the other way
+    assert np.any(lbp3d.samples(arr, box, points, v) != expected)
+
+
+@pytest.mark.parametrize("levels", [2, 3, 4, 6])
+def test_lbp3d_values_reproduce_pyradiomics_expressions(levels: int) -> None:
+    """Our (vertex-major) products and sums equal PyRadiomics' expressions bit for bit."""
+    rng = np.random.default_rng(levels)
+    for subdivisions, radius in [(1, 1.0), (2, 2.0)]:
+        v = lbp3d.icosphere(subdivisions, radius)
+        Y, degree = lbp3d.harmonics(v, radius, levels)
+        for n in (1, 2, 7, 997):
+            f = rng.integers(0, 4, size=(n, len(v))).astype(np.int16)
+            centre = rng.integers(0, 4, size=n).astype(np.int16)
+            got, _ = lbp3d.lbp3d_values(f, centre, v, radius, levels)
+            b = (f >= centre[:, None]).astype(int)
+            c = np.multiply(b[:, :, None], Y[None, :, :]).sum(axis=1)
+            parts = [np.multiply(c[:, None, degree == 0], Y[None, :, degree == 0])]
+            for k in range(1, levels):
+                sel = degree == k
+                parts.append(np.sum(np.multiply(c[:, None, sel], Y[None, :, sel]), axis=2, keepdims=True))
+            F = np.concatenate(parts, axis=2)
+            np.testing.assert_array_equal(got, np.real(np.sqrt(np.sum(F**2, axis=1))))
+
+
+def test_lbp3d_integer_kurtosis_is_scipys() -> None:
+    import warnings
+
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.int16, np.uint16, np.int32, np.int8, np.uint8, np.int64):
+        for nv in (12, 42, 162):
+            for scale in (1, 3, 100, 3000):
+                hi = min(scale, 120) if dtype in (np.int8, np.uint8) else scale
+                f = rng.integers(0 if dtype in (np.uint8, np.uint16) else -hi, hi + 1, size=(600, nv)).astype(dtype)
+                f[:50] = f[0, 0]  # constant samples: NaN
+                f[50:100, : nv // 2] = 7
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    expected = stats.kurtosis(f, axis=1)
+                np.testing.assert_array_equal(lbp3d.kurtosis(f), expected, err_msg=f"{dtype} {nv} {scale}")
 
 
 def test_lbp3d_single_level() -> None:

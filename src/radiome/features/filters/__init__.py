@@ -17,9 +17,11 @@ to it. Each yields ``(name, array, overrides)``:
 Every filter reproduces PyRadiomics' ``imageoperations.get<Type>Image`` generator followed by the
 crop, but computes only what the crop needs (see each module for why the values are identical):
 point-wise filters transform only the crop after one pass for ``max(|x|)`` of the full image;
-wavelets, gradient and LBP work on a window around the box; LoG runs ITK's own recursive passes on a
-window of 24 sigma, each pass cut down to the box along its axis, bit-identical in float32 on the
-test images.
+wavelets, gradient and LBP work on a window around the box; LoG applies ITK's recursive Gaussian
+passes as matrix products on a window of 24 sigma, each pass computing only the box along its axis,
+bit-identical in float32 on the test images. LoG and LBP3D run their matrix products on one BLAS
+thread and split large ones between SimpleITK's global default number of threads (see
+``_common.blas_single_thread``).
 """
 
 from __future__ import annotations

@@ -72,13 +72,21 @@ def _sample(padded: np.ndarray, origin_r: int, origin_c: int, rows: np.ndarray, 
     minc, maxc = np.floor(c), np.ceil(c)
     fr = (r - minr)[:, None]
     fc = (c - minc)[None, :]
-    i0 = (minr.astype(np.int64) - origin_r)[:, None]
-    i1 = (maxr.astype(np.int64) - origin_r)[:, None]
-    j0 = (minc.astype(np.int64) - origin_c)[None, :]
-    j1 = (maxc.astype(np.int64) - origin_c)[None, :]
+    i0 = minr.astype(np.int64) - origin_r
+    i1 = maxr.astype(np.int64) - origin_r
+    j0 = minc.astype(np.int64) - origin_c
+    j1 = maxc.astype(np.int64) - origin_c
+    if all(_consecutive(v) for v in (i0, i1, j0, j1)):  # the usual case: views instead of gathers
+        i0, i1, j0, j1 = (slice(int(v[0]), int(v[0]) + v.size) for v in (i0, i1, j0, j1))
+    else:
+        i0, i1, j0, j1 = i0[:, None], i1[:, None], j0[None, :], j1[None, :]
     top = (1 - fc) * padded[:, i0, j0] + fc * padded[:, i0, j1]
     bottom = (1 - fc) * padded[:, i1, j0] + fc * padded[:, i1, j1]
     return (1 - fr) * top + fr * bottom
+
+
+def _consecutive(idx: np.ndarray) -> bool:
+    return bool(idx.size) and bool(np.all(np.diff(idx) == 1))
 
 
 def lbp_planes(padded: np.ndarray, origin: tuple[int, int], rows: np.ndarray, cols: np.ndarray,
