@@ -1,6 +1,6 @@
 """Time radiome's filters against PyRadiomics' generators + crop (a script, not a test).
 
-``python tests/features/filters/bench_filters.py [case] [repeats]`` (default brain1, 7): for every
+``python benchmarks/filters.py [case] [repeats]`` (default brain1, 7): for every
 image type, the best-of-N wall time of
 
 * PyRadiomics: ``imageoperations.get<Type>Image(image, mask, **settings)`` iterated, each output
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
-DATA = Path(__file__).parents[2] / "data" / "pyradiomics"
+DATA = Path(__file__).parents[1] / "tests" / "data" / "pyradiomics"
 TYPES = [
     ("Original", {}),
     ("Wavelet", {}),
