@@ -25,9 +25,9 @@ from sklearn.datasets import make_classification
 
 
 def synthetic(n: int = 150, p: int = 1500, seed: int = 2026) -> tuple[pd.DataFrame, np.ndarray]:
-    """A radiomics-like table: 10 informative and 20 redundant (correlated) features, the rest noise."""
-    X, y = make_classification(n_samples=n, n_features=p, n_informative=10, n_redundant=20,
-                               n_clusters_per_class=2, class_sep=0.8, flip_y=0.05,
+    """A radiomics-like table: 5 informative and 12 redundant (correlated) features, the rest noise."""
+    X, y = make_classification(n_samples=n, n_features=p, n_informative=5, n_redundant=12,
+                               n_clusters_per_class=1, class_sep=1.0, flip_y=0.05,
                                weights=[0.6, 0.4], shuffle=True, random_state=seed)
     cols = [f"original_feature_{i:04d}" for i in range(p)]
     return pd.DataFrame(X, columns=cols), y
