@@ -52,6 +52,8 @@ Solvers (our own; no glmnet code is used)
 
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -327,6 +329,10 @@ THRESH = 1e-7  # glmnet's default convergence threshold ``thresh``
 MAXIT = 100_000  # glmnet's default ``maxit`` (passes over the data)
 
 
+class _NotConverged(Exception):
+    """Coordinate descent used up ``maxit`` passes (glmnet error code < 0: path truncated)."""
+
+
 def _tri_inverse(A: np.ndarray) -> np.ndarray:
     """Inverse of a lower-triangular matrix."""
     if A.size == 0:
@@ -522,93 +528,102 @@ def _glmnet_cd_path(
             r[:] -= d * v
         return dlx
 
-    for m in range(nlam):
-        alm0 = lmda_curr
-        if not generated:
-            alm = float(ulam[m])
-        elif m == 0:
-            alm = BIG
-        elif m == 1:
-            alm0 = float(np.max(ga[ju])) if ju.any() else 0.0
-            alm = alm0 * alf
-        else:
-            alm = alm0 * alf
-        lmda_curr = alm
-        # strong rule
-        tlam = 2.0 * alm - alm0
-        strong |= ju & (ga > tlam)
-        while True:  # IRLS
-            if nlp > maxit:
-                raise RuntimeError("glmnet solver: maximum number of passes reached")
-            bs0 = b0
-            bs = beta.copy()
-            sidx = np.flatnonzero(strong)
-            if sidx.size:
-                xv[sidx] = v @ (Z[:, sidx] ** 2)
-            sidx_list = sidx.tolist()
-            xvl = xv.tolist()
-            for k in sidx_list:
-                vcols[k] = v * cols[k]
-            bl = beta.tolist()
-            while True:  # WLS
-                nlp += 1
-                dlx = cd_pass(sidx_list, alm)
-                if dlx < thr:
-                    break
+    try:
+        for m in range(nlam):
+            alm0 = lmda_curr
+            if not generated:
+                alm = float(ulam[m])
+            elif m == 0:
+                alm = BIG
+            elif m == 1:
+                alm0 = float(np.max(ga[ju])) if ju.any() else 0.0
+                alm = alm0 * alf
+            else:
+                alm = alm0 * alf
+            lmda_curr = alm
+            # strong rule
+            tlam = 2.0 * alm - alm0
+            strong |= ju & (ga > tlam)
+            while True:  # IRLS
                 if nlp > maxit:
-                    raise RuntimeError("glmnet solver: maximum number of passes reached")
-                run = 0
-                while True:  # passes over the active set, in order of entry
+                    raise _NotConverged
+                bs0 = b0
+                bs = beta.copy()
+                sidx = np.flatnonzero(strong)
+                if sidx.size:
+                    xv[sidx] = v @ (Z[:, sidx] ** 2)
+                sidx_list = sidx.tolist()
+                xvl = xv.tolist()
+                for k in sidx_list:
+                    vcols[k] = v * cols[k]
+                bl = beta.tolist()
+                while True:  # WLS
                     nlp += 1
-                    dlx = cd_pass(list(active), alm)
+                    dlx = cd_pass(sidx_list, alm)
                     if dlx < thr:
                         break
                     if nlp > maxit:
-                        raise RuntimeError("glmnet solver: maximum number of passes reached")
-                    run += 1
-                    if accelerate and run >= 2:  # a long run: compute the next passes in batches
-                        K = np.asarray(active, dtype=int)
-                        ZK = Z[:, K]
-                        VZ = v[:, None] * ZK
-                        bK_old = np.array([bl[k] for k in active])
-                        done, conv, bK, b0_new = _linear_passes(
-                            ZK.T @ VZ, xv[K], VZ.sum(axis=0), xmz, ZK.T @ r, float(r.sum()),
-                            bK_old, b0, alm, thr, maxit - nlp + 1,
-                        )
-                        if done:
-                            r[:] -= VZ @ (bK - bK_old) + (b0_new - b0) * v
-                            for k, val in zip(active, bK.tolist()):
-                                bl[k] = val
-                            b0 = b0_new
-                            nlp += done
-                        if conv:
+                        raise _NotConverged
+                    run = 0
+                    while True:  # passes over the active set, in order of entry
+                        nlp += 1
+                        dlx = cd_pass(list(active), alm)
+                        if dlx < thr:
                             break
-                        run = 0
-            beta = np.asarray(bl, dtype=float)
-            # update the IRLS quantities
-            f = b0 + (Z[:, active] @ beta[active] if active else 0.0)
-            q = np.where(f < -fmax, 0.0, np.where(f > fmax, 1.0, expit(f)))
-            v = w * q * (1.0 - q)
-            xmz = v.sum()
-            if xmz <= vmin:
-                break
-            r = w * (y - q)
-            diff0 = b0 - bs0
-            converged = not (xmz * diff0 * diff0 > thr)
-            if converged and active:
-                dd = beta[active] - bs[active]
-                converged = not np.any(xv[active] * dd * dd > thr)
-            if converged:
-                out = ju & ~strong
-                if out.any():
-                    ga[out] = np.abs(Z[:, out].T @ r)
-                viol = out & (ga > alm)
-                if not viol.any():
+                        if nlp > maxit:
+                            raise _NotConverged
+                        run += 1
+                        if accelerate and run >= 2:  # a long run: compute the next passes in batches
+                            K = np.asarray(active, dtype=int)
+                            ZK = Z[:, K]
+                            VZ = v[:, None] * ZK
+                            bK_old = np.array([bl[k] for k in active])
+                            done, conv, bK, b0_new = _linear_passes(
+                                ZK.T @ VZ, xv[K], VZ.sum(axis=0), xmz, ZK.T @ r, float(r.sum()),
+                                bK_old, b0, alm, thr, maxit - nlp + 1,
+                            )
+                            if done:
+                                r[:] -= VZ @ (bK - bK_old) + (b0_new - b0) * v
+                                for k, val in zip(active, bK.tolist()):
+                                    bl[k] = val
+                                b0 = b0_new
+                                nlp += done
+                            if conv:
+                                break
+                            run = 0
+                beta = np.asarray(bl, dtype=float)
+                # update the IRLS quantities
+                f = b0 + (Z[:, active] @ beta[active] if active else 0.0)
+                q = np.where(f < -fmax, 0.0, np.where(f > fmax, 1.0, expit(f)))
+                v = w * q * (1.0 - q)
+                xmz = v.sum()
+                if xmz <= vmin:
                     break
-                strong |= viol
-        if on_point(m, alm, b0, beta.copy(), q.copy()):
-            break
+                r = w * (y - q)
+                diff0 = b0 - bs0
+                converged = not (xmz * diff0 * diff0 > thr)
+                if converged and active:
+                    dd = beta[active] - bs[active]
+                    converged = not np.any(xv[active] * dd * dd > thr)
+                if converged:
+                    out = ju & ~strong
+                    if out.any():
+                        ga[out] = np.abs(Z[:, out].T @ r)
+                    viol = out & (ga > alm)
+                    if not viol.any():
+                        break
+                    strong |= viol
+            if on_point(m, alm, b0, beta.copy(), q.copy()):
+                break
 
+    except _NotConverged:
+        # as glmnet: keep the solutions for the larger lambdas, warn, and end the path there
+        warnings.warn(
+            f"lasso path: convergence not reached after {maxit} passes; the path is truncated at "
+            "the last converged lambda (as glmnet does)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 # ----------------------------------------------------------------------------------------------
 # Path
