@@ -145,6 +145,13 @@ def test_compare_models_same_split(xy):
     assert {"auc", "accuracy", "sensitivity", "specificity", "seconds"} <= set(c.table.columns)
     assert list(c.wide().index) == ["logistic", "naive_bayes"]
     assert c.best() in ("logistic", "naive_bayes")
+    # one JSON with every number of the comparison, equal to the tables
+    import json
+
+    doc = json.loads(c.to_json())
+    assert doc["scheme"] == c.scheme and set(doc["models"]) == {"logistic", "naive_bayes"}
+    test_auc = [m["auc"] for m in doc["models"]["logistic"]["metrics"] if m["split"] == "test"][0]
+    assert test_auc == pytest.approx(a.metric("auc", "test"), rel=1e-12)
     with pytest.raises(ValueError, match="unknown model names"):
         compare_models(X, y, ["logistic", "catboost"])
 

@@ -30,6 +30,9 @@ set (joblib ``Memory``), so a grid search does not repeat the selection for ever
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import math
 import tempfile
 import time
@@ -103,6 +106,18 @@ class ValidationResult:
     seconds: float = 0.0
     details: dict = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every number of this result as plain JSON-ready data (predictions excluded)."""
+        return {
+            "scheme": self.scheme,
+            "model": self.model,
+            "metrics": json.loads(self.metrics.to_json(orient="records")),
+            "best_params": _jsonable(self.best_params),
+            "inner_cv_auc": self.inner_cv_auc,
+            "selected_features": None if self.selected_features is None else [str(f) for f in self.selected_features],
+            "seconds": round(float(self.seconds), 3),
+        }
+
     def metric(self, name: str = "auc", split: str = "test") -> float:
         row = self.metrics[self.metrics["split"] == split]
         if row.empty:
@@ -128,28 +143,40 @@ class ModelComparison:
         t = self.table[self.table["split"] == split]
         return str(t.loc[t[metric].idxmax(), "model"])
 
+    def to_json(self, path: str | Path | None = None) -> str:
+        """All models' results as one JSON document; written atomically to ``path`` when given."""
+        text = json.dumps(
+            {"scheme": self.scheme, "models": {k: r.to_dict() for k, r in self.results.items()}}, indent=2
+        )
+        if path is not None:
+            from radiome._atomic import write_text_atomic
+
+            write_text_atomic(path, text + "\n")
+        return text
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (np.integer, np.floating)):
+        return v.item()
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    return repr(v)
+
 
 # --------------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------------
 
 
-def default_selector(k: int = 10):
-    """``radiome.select.default_chain()`` when available, else variance filter + ANOVA F top-k.
+def default_selector(k: int = 20):
+    """The lumbar pain study's selection chain, :func:`radiome.select.default_chain` (mRMR ``k``)."""
+    from radiome.select import default_chain
 
-    The fallback (``VarianceThreshold`` -> ``StandardScaler`` -> ``SelectKBest(f_classif, k)``) is a
-    stand-in until :mod:`radiome.select` is ready; ``k`` applies to the fallback only.
-    """
-    try:
-        from radiome.select import default_chain  # type: ignore[attr-defined]
-
-        return default_chain()
-    except ImportError:
-        from sklearn.feature_selection import SelectKBest, VarianceThreshold, f_classif
-        from sklearn.preprocessing import StandardScaler
-
-        return Pipeline([("variance", VarianceThreshold(0.0)), ("scale", StandardScaler()),
-                         ("kbest", SelectKBest(f_classif, k=k))])
+    return default_chain(k=k)
 
 
 def _check_xy(X, y, what: str = "") -> tuple[Any, np.ndarray]:
