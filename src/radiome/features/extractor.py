@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 import SimpleITK as sitk
-from threadpoolctl import threadpool_limits
 
 from pydantic import ValidationError
 
+from radiome._threads import single_blas_thread
 from radiome.errors import ConfigError, GeometryError, MaskError, RadiomeError
 from radiome.features.base import RoiImage
 from radiome.features.settings import FEATURE_CLASSES, Params, Settings, load_params
@@ -139,7 +139,7 @@ class FeatureExtractor:
         BLAS runs single-threaded inside: the matrices are small (a few dozen grey levels), where
         thread start-up costs more than it saves, and cohort extraction parallelises over cases.
         """
-        with threadpool_limits(limits=1, user_api="blas"):
+        with single_blas_thread():
             return self._execute(image, mask, label, patient)
 
     def _execute(

@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+
+from radiome._threads import single_blas_thread
 import SimpleITK as sitk
 
 #: What every filter yields: (image type name, array cropped to the bounding box, setting overrides).
@@ -105,7 +106,7 @@ def crop_float64(image: sitk.Image, bbox: tuple[slice, ...]) -> np.ndarray:
 @contextlib.contextmanager
 def blas_single_thread() -> Iterator[None]:
     """Run the block with one BLAS thread (re-entrant; the previous limits are restored on exit)."""
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_blas_thread():
         yield
 
 
