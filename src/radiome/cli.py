@@ -258,6 +258,24 @@ def _print_report(report: Any, files: dict[str, Path], study_path: Path) -> None
     c.print(Panel("\n".join(lines), title=f"Validation {status}", expand=False))
 
 
+@app.command("init")
+def init_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the study file.")] = Path("study.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented study file with every key at its default (the lumbar pain study's design).
+
+    Example: [bold]radiome init --out study.yaml[/bold], then edit inputs, rois, outcome, covariates.
+    """
+    from radiome.study.template import write_template
+
+    try:
+        write_template(out, force=force)
+    except RadiomeError as exc:
+        _fail(exc)
+    _say(f"Study file written to {out}: edit inputs, rois, outcome and covariates, then radiome validate {out}")
+
+
 @app.command("features")
 def features_cmd(
     image: Annotated[Path, typer.Argument(help="Image file or DICOM series folder.")],

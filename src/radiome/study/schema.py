@@ -96,9 +96,102 @@ class Checks(_Section):
 class Validation(_Section):
     """How models are validated (the lumbar pain study: stratified 8:2 hold-out, 5-fold inner CV)."""
 
+    scheme: Literal["holdout", "repeated_kfold", "nested_cv", "bootstrap"] = Field(
+        "holdout", description="holdout (default), repeated stratified k-fold, nested CV, or bootstrap optimism."
+    )
     test_size: Annotated[float, Field(gt=0, lt=1)] = 0.2
     cv_folds: Annotated[int, Field(ge=2)] = 5
+    repeats: Annotated[int, Field(ge=1)] = Field(10, description="Repeats of repeated k-fold.")
+    bootstrap: Annotated[int, Field(ge=10)] = Field(200, description="Bootstrap samples for optimism correction.")
     seed: int = 42
+
+
+class ClinicalSection(_Section):
+    """The clinical model: univariate logistic screening, then multivariate on p < threshold."""
+
+    p_threshold: Annotated[float, Field(gt=0, le=1)] = 0.05
+    stepwise: Literal["none", "backward_aic"] = "none"
+    missing: Literal["drop", "impute_median", "error"] = Field(
+        "drop", description="Missing covariate values: drop the patient, impute the training median, or stop."
+    )
+
+
+class SelectionSection(_Section):
+    """Feature selection chain, fitted on training data only (the lumbar pain study's by default)."""
+
+    chain: list[Literal["zscore", "variance", "icc", "univariate", "correlation", "mrmr", "lasso", "svm_rfe"]] = [
+        "zscore",
+        "icc",
+        "univariate",
+        "mrmr",
+        "lasso",
+    ]
+    icc_threshold: Annotated[float, Field(ge=0, le=1)] = 0.75
+    icc_kind: Literal["ICC(2,1)", "ICC(3,1)"] = "ICC(2,1)"
+    univariate_test: Literal["ttest", "mannwhitney"] = "ttest"
+    alpha: Annotated[float, Field(gt=0, le=1)] = 0.05
+    correlation_threshold: Annotated[float, Field(gt=0, le=1)] = 0.9
+    mrmr_k: Annotated[int, Field(ge=1)] = 20
+    mrmr_scheme: Literal["MID", "MIQ"] = "MID"
+    lasso_rule: Literal["1se", "min"] = "1se"
+    lasso_folds: Annotated[int, Field(ge=3)] = 10
+
+
+MODEL_NAMES = (
+    "logistic",
+    "svm_linear",
+    "svm_rbf",
+    "random_forest",
+    "extra_trees",
+    "xgboost",
+    "lightgbm",
+    "knn",
+    "decision_tree",
+    "naive_bayes",
+    "mlp",
+    "adaboost",
+    "gradient_boosting",
+)
+
+
+class ModelsSection(_Section):
+    """Which classifiers to compare and how their hyper-parameters are tuned (inside training data)."""
+
+    classifiers: list[str] = list(MODEL_NAMES)
+    search: Literal["grid", "random"] = "grid"
+    n_iter: Annotated[int, Field(ge=1)] = 20
+    roi_sets: dict[str, list[str]] | None = Field(
+        None, description="Named ROI groups modelled separately, e.g. {MF: [MF_L, MF_R], ES: [ES_L, ES_R]}."
+    )
+
+    @field_validator("classifiers")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        bad = [m for m in v if m not in MODEL_NAMES]
+        if bad:
+            raise ValueError(f"unknown classifier(s) {', '.join(bad)}; use {', '.join(MODEL_NAMES)}")
+        if not v:
+            raise ValueError("name at least one classifier")
+        return v
+
+
+class EvaluationSection(_Section):
+    """Evaluation: confidence intervals, calibration and decision curves."""
+
+    n_bootstrap: Annotated[int, Field(ge=100)] = 2000
+    ci_level: Annotated[float, Field(gt=0.5, lt=1)] = 0.95
+    calibration_groups: Annotated[int, Field(ge=3)] = 10
+    dca_thresholds: tuple[float, float, float] = Field(
+        (0.01, 0.99, 0.01), description="Decision-curve thresholds: start, stop, step."
+    )
+
+
+class ReportSection(_Section):
+    """The HTML report."""
+
+    title: str = "Radiomics study report"
+    authors: list[str] = []
+    sections: list[str] | None = Field(None, description="Sections to include; default: all.")
 
 
 class FeaturesSection(_Section):
@@ -126,6 +219,11 @@ class Study(_Section):
     checks: Checks = Checks()
     validation: Validation = Validation()
     features: FeaturesSection = FeaturesSection()
+    clinical: ClinicalSection = ClinicalSection()
+    selection: SelectionSection = SelectionSection()
+    models: ModelsSection = ModelsSection()
+    evaluation: EvaluationSection = EvaluationSection()
+    report: ReportSection = ReportSection()
     output_dir: Path = Field(Path("results"), description="Where results go; relative to the study file.")
 
     @field_validator("rois", mode="before")
@@ -160,8 +258,10 @@ class Study(_Section):
     @model_validator(mode="after")
     def _feature_rois_exist(self) -> "Study":
         unknown = [r for r in (self.features.rois or []) if r not in self.rois]
+        for group in (self.models.roi_sets or {}).values():
+            unknown += [r for r in group if r not in self.rois]
         if unknown:
-            raise ValueError(f"features.rois names ROIs not defined under rois: {', '.join(unknown)}")
+            raise ValueError(f"features.rois / models.roi_sets name ROIs not defined under rois: {', '.join(unknown)}")
         return self
 
     @property
