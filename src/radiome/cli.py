@@ -276,6 +276,28 @@ def init_cmd(
     _say(f"Study file written to {out}: edit inputs, rois, outcome and covariates, then radiome validate {out}")
 
 
+@app.command("run")
+def run_cmd(
+    study: Annotated[Path, typer.Argument(help="The study YAML file.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run folder [default: the study's output_dir].")] = None,
+    from_stage: Annotated[
+        str | None,
+        typer.Option("--from", help="Rerun from this stage: validate, extract, clinical, models, combined, evaluation."),
+    ] = None,
+) -> None:
+    """Run the whole study: validate, extract, clinical model, selection and models, combined model, evaluation.
+
+    Each stage is cached by the hash of its inputs and settings, so a rerun after changing only the
+    model list does not re-extract. Writes tables, figures, results.json and run.json.
+    (The HTML report is not written yet.)
+
+    Example: [bold]radiome run demo/study.yaml[/bold]
+    """
+    from radiome.study.runner import run_command
+
+    raise typer.Exit(run_command(study, out, from_stage, state.verbosity < 0))
+
+
 @app.command("features")
 def features_cmd(
     image: Annotated[Path, typer.Argument(help="Image file or DICOM series folder.")],

@@ -1,0 +1,574 @@
+"""The stages of ``radiome run``: each reads its inputs from the run folder and writes its outputs there.
+
+Every stage is a function ``stage(ctx) -> list[Path]`` returning the files it produced (written
+atomically). Stages never hand Python objects to each other: a later stage reads the CSV/Parquet
+files of the earlier ones, so a cached (skipped) stage's outputs serve a rerun exactly as a fresh
+run's would.
+
+Layout of the run folder (``<out>``)::
+
+    validation/validation_faults.csv, validation_summary.json
+    split.csv                               patient_id, label, split (train/test/external)
+    features/features.parquet (+ csv)       one row per patient x ROI (extract_cohort)
+    features_reader2/features.parquet       second reader's masks (only with ICC in the chain)
+    clinical/clinical_univariate.csv, clinical_multivariate.csv, clinical_model.json,
+             predictions.csv
+    models/<set>/selected_features.csv, radscore_formula.txt, icc.csv, best_params.json
+    models/radscore.csv, predictions.csv
+    combined/<set>/combined_multivariate.csv, nomogram_points.csv, nomogram.png, nomogram.svg
+    combined/predictions.csv
+    evaluation/metrics.csv, model_comparison.csv, delong_matrix.csv, calibration.csv,
+               hosmer_lemeshow.csv, decision_curve.csv, predictions.csv, results_part.json
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from radiome._atomic import atomic_path, write_text_atomic
+from radiome.errors import RadiomeError
+from radiome.features.cohort import extract_cohort
+from radiome.io.cohort import load_cohort
+from radiome.io.validate import validate_cohort
+from radiome.study.schema import Study
+
+OUTCOME = "outcome"  # the 0/1 outcome column in the runner's tables
+
+
+@dataclass
+class Context:
+    """What every stage sees: the study, the run folder, and a message callback."""
+
+    study: Study
+    out: Path
+    message: Callable[[str], None] = lambda s: None
+
+    def path(self, *parts: str) -> Path:
+        return self.out.joinpath(*parts)
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------------
+
+
+def write_csv(path: Path, df: pd.DataFrame, index: bool = False) -> Path:
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=index)
+    return path
+
+
+def write_json(path: Path, data: Any) -> Path:
+    return write_text_atomic(path, json.dumps(clean_json(data), indent=2, sort_keys=True) + "\n")
+
+
+def round_sig(x: float, digits: int = 12) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    if x == 0:
+        return 0.0
+    return float(f"{x:.{digits}g}")
+
+
+def clean_json(v: Any) -> Any:
+    """JSON-ready data with floats rounded to 12 significant digits, NaN/inf as None."""
+    if isinstance(v, dict):
+        return {str(k): clean_json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [clean_json(x) for x in v]
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return round_sig(float(v))
+    if isinstance(v, np.ndarray):
+        return clean_json(v.tolist())
+    if isinstance(v, Path):
+        return str(v)
+    if v is None or isinstance(v, str):
+        return v
+    if pd.isna(v):
+        return None
+    return str(v)
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [clean_json(r) for r in df.to_dict(orient="records")]
+
+
+def read_split(ctx: Context) -> pd.DataFrame:
+    return pd.read_csv(ctx.path("split.csv"), dtype={"patient_id": str})
+
+
+def roi_sets(study: Study) -> dict[str, list[str]]:
+    rois = study.features.rois or list(study.rois)
+    return dict(study.models.roi_sets) if study.models.roi_sets else {"all": list(rois)}
+
+
+def clinical_table(study: Study) -> pd.DataFrame:
+    """patient_id, outcome (0/1) and the covariates (raw values), one row per labelled patient."""
+    cohort = load_cohort(study)
+    rows = []
+    for c in cohort.cases:
+        if c.label is None:
+            continue
+        rows.append({"patient_id": c.patient_id, OUTCOME: int(c.label), **c.covariates})
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------------
+# validate (+ the one patient split)
+# ------------------------------------------------------------------------------------------------
+
+
+def make_split(study: Study) -> pd.DataFrame:
+    """The patient split, done once: manifest cohorts when they mark test patients, else a
+    stratified hold-out of the development patients (``validation.test_size``, ``seed``)."""
+    from sklearn.model_selection import train_test_split
+
+    cohort = load_cohort(study)
+    labelled = [c for c in cohort.cases if c.label is not None]
+    split = {c.patient_id: (c.cohort or "train") for c in labelled}
+    if not any(v == "test" for v in split.values()):
+        dev = [c for c in labelled if split[c.patient_id] == "train"]
+        ids = np.array([c.patient_id for c in dev])
+        y = np.array([c.label for c in dev])
+        _, te = train_test_split(
+            np.arange(len(ids)), test_size=study.validation.test_size, random_state=study.validation.seed, stratify=y
+        )
+        for i in te:
+            split[ids[i]] = "test"
+    return pd.DataFrame(
+        {"patient_id": [c.patient_id for c in labelled], "label": [int(c.label) for c in labelled],
+         "split": [split[c.patient_id] for c in labelled]}
+    )
+
+
+def stage_validate(ctx: Context) -> list[Path]:
+    report = validate_cohort(ctx.study, out_dir=ctx.path("validation"), jobs=ctx.study.features.jobs)
+    files = list(report.write(ctx.path("validation")).values())
+    if not report.ok:
+        first = "; ".join(f"{f.patient or ''} {f.check}: {f.message}".strip() for f in report.errors[:3])
+        raise RadiomeError(
+            f"{len(report.errors)} validation error(s), see {ctx.path('validation', 'validation_faults.csv')}: {first}"
+        )
+    if ctx.study.outcome is None:
+        raise RadiomeError("the study has no outcome: nothing to model")
+    files.append(write_csv(ctx.path("split.csv"), make_split(ctx.study)))
+    return files
+
+
+# ------------------------------------------------------------------------------------------------
+# extract
+# ------------------------------------------------------------------------------------------------
+
+
+def uses_icc(study: Study) -> bool:
+    return bool(study.inputs.second_mask_column) and "icc" in study.selection.chain
+
+
+def reader2_study(study: Study) -> Study:
+    """The same study with every ROI read from the second reader's mask column."""
+    col = study.inputs.second_mask_column
+    rois = {name: roi.model_copy(update={"mask_column": col}) for name, roi in study.rois.items()}
+    return study.model_copy(update={"rois": rois})
+
+
+def stage_extract(ctx: Context) -> list[Path]:
+    files: list[Path] = []
+    runs = [("features", ctx.study)]
+    if uses_icc(ctx.study):
+        runs.append(("features_reader2", reader2_study(ctx.study)))
+    for folder, study in runs:
+        res = extract_cohort(study, out_dir=ctx.path(folder))
+        if res.table.empty:
+            msg = res.failures[0].error if res.failures else "no case"
+            raise RadiomeError(f"no feature could be extracted ({folder}): {msg}")
+        if res.failures:
+            ctx.message(f"{len(res.failures)} (patient, ROI) extraction(s) failed; see {res.files['failures']}")
+        files += [res.files["parquet"], res.files["failures"]]
+    return files
+
+
+def wide_features(path: Path, rois: list[str]) -> pd.DataFrame:
+    """The per-(patient, ROI) table as a per-patient matrix with columns ``<ROI>_<feature>``."""
+    try:
+        long = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - a corrupt or missing file is a user-facing fault
+        raise RadiomeError(f"cannot read the feature table: {exc}", path=path) from None
+    long = long[long["roi"].isin(rois)]
+    feats = [c for c in long.columns if c not in ("patient_id", "roi", "label")]
+    feats = [c for c in feats if pd.api.types.is_numeric_dtype(long[c])]
+    wide = long.pivot(index="patient_id", columns="roi", values=feats)
+    wide.columns = [f"{roi}_{feat}" for feat, roi in wide.columns]
+    order = [f"{roi}_{f}" for roi in rois for f in feats if f"{roi}_{f}" in wide.columns]
+    wide = wide[order]
+    wide.index = wide.index.astype(str)
+    return wide
+
+
+# ------------------------------------------------------------------------------------------------
+# clinical
+# ------------------------------------------------------------------------------------------------
+
+
+def _covariate_args(study: Study) -> tuple[list[str], list[str], dict[str, Any]]:
+    names = [c.name for c in study.covariates]
+    cat = [c.name for c in study.covariates if c.categorical]
+    ref = {c.name: c.reference for c in study.covariates if c.categorical and c.reference is not None}
+    return names, cat, ref
+
+
+def _predict(model, df: pd.DataFrame) -> np.ndarray:
+    """P(outcome) for each row; NaN where a covariate is missing (after the model's imputation)."""
+    out = np.full(len(df), np.nan)
+    data = df.copy()
+    if model.design.missing == "impute_median":
+        data = model.design.impute(data)
+    ok = data[model.covariates].notna().all(axis=1).to_numpy()
+    if ok.any():
+        out[ok] = model.predict_proba(data[ok])[:, 1]
+    return out
+
+
+def stage_clinical(ctx: Context) -> list[Path]:
+    from radiome.models import multivariate_logistic, univariate_logistic
+
+    study, sec = ctx.study, ctx.study.clinical
+    names, cat, ref = _covariate_args(study)
+    files: list[Path] = []
+    info: dict[str, Any] = {"covariates": [], "notes": []}
+    split = read_split(ctx)
+    if names:
+        table = clinical_table(study).merge(split[["patient_id", "split"]], on="patient_id")
+        train = table[table["split"] == "train"].reset_index(drop=True)
+        missing = "error" if sec.missing == "error" else sec.missing
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            univ = univariate_logistic(train, OUTCOME, names, cat, ref, missing=missing)
+            files.append(write_csv(ctx.path("clinical", "clinical_univariate.csv"), univ))
+            try:
+                model = multivariate_logistic(
+                    train, OUTCOME, "from_univariate", candidates=names, categorical=cat, reference=ref,
+                    p_threshold=sec.p_threshold, stepwise=sec.stepwise, missing=missing,
+                )
+            except ValueError as exc:
+                model = None
+                info["notes"].append(f"no clinical model: {exc}")
+        if model is not None:
+            files.append(write_csv(ctx.path("clinical", "clinical_multivariate.csv"), model.table))
+            info.update(covariates=list(model.covariates), notes=info["notes"] + list(model.notes),
+                        aic=model.aic, n=model.n, n_events=model.n_events, method=model.method)
+            p = _predict(model, table)
+            preds = pd.DataFrame({"patient_id": table["patient_id"], "split": table["split"],
+                                  "y": table[OUTCOME], "model": "clinical", "p": p})
+            files.append(write_csv(ctx.path("clinical", "predictions.csv"), preds))
+    else:
+        info["notes"].append("no covariates in the study: no clinical model")
+    if not any(f.name == "clinical_multivariate.csv" for f in files):
+        files.append(write_csv(ctx.path("clinical", "clinical_multivariate.csv"), pd.DataFrame(columns=["term"])))
+        files.append(write_csv(ctx.path("clinical", "predictions.csv"),
+                               pd.DataFrame(columns=["patient_id", "split", "y", "model", "p"])))
+    files.append(write_json(ctx.path("clinical", "clinical_model.json"), info))
+    return files
+
+
+# ------------------------------------------------------------------------------------------------
+# selection + models
+# ------------------------------------------------------------------------------------------------
+
+
+def build_selector(study: Study, icc_values: pd.Series | None):
+    """The selection section as a scikit-learn Pipeline of radiome.select steps.
+
+    The ICC step is included only when ICC values (from the second reader) are given. The
+    Rad-score needs a LASSO: when the chain has none, ``radscore_pipeline`` appends one.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from radiome.select import (
+        MRMR,
+        SVMRFE,
+        CorrelationFilter,
+        ICCFilter,
+        LassoCV1SE,
+        UnivariateFilter,
+        VarianceFilter,
+        ZScore,
+    )
+
+    s, seed = study.selection, study.validation.seed
+    steps = []
+    for name in s.chain:
+        if name == "zscore":
+            steps.append((name, ZScore()))
+        elif name == "variance":
+            steps.append((name, VarianceFilter()))
+        elif name == "icc":
+            if icc_values is not None:
+                steps.append((name, ICCFilter(threshold=s.icc_threshold, kind=s.icc_kind,
+                                              reference={k: float(v) for k, v in icc_values.items()})))
+        elif name == "univariate":
+            steps.append((name, UnivariateFilter(test=s.univariate_test, alpha=s.alpha)))
+        elif name == "correlation":
+            steps.append((name, CorrelationFilter(threshold=s.correlation_threshold)))
+        elif name == "mrmr":
+            steps.append((name, MRMR(k=s.mrmr_k, scheme=s.mrmr_scheme, random_state=seed)))
+        elif name == "lasso":
+            steps.append((name, LassoCV1SE(rule=s.lasso_rule, n_folds=s.lasso_folds, random_state=seed)))
+        elif name == "svm_rfe":
+            steps.append((name, SVMRFE(random_state=seed)))
+        else:  # pragma: no cover - the schema restricts the names
+            raise RadiomeError(f"unknown selection step {name!r}")
+    return Pipeline(steps)
+
+
+def radscore_pipeline(study: Study, icc_values: pd.Series | None):
+    from radiome.select import LassoCV1SE
+
+    pipe = build_selector(study, icc_values)
+    if not pipe.steps or not isinstance(pipe.steps[-1][1], LassoCV1SE):
+        s = study.selection
+        pipe.steps.append(("lasso", LassoCV1SE(rule=s.lasso_rule, n_folds=s.lasso_folds,
+                                                random_state=study.validation.seed)))
+    return pipe
+
+
+def _icc_values(ctx: Context, rois: list[str], X1: pd.DataFrame, train_ids: list[str]) -> pd.DataFrame | None:
+    from radiome.select import icc_features
+
+    if not uses_icc(ctx.study):
+        return None
+    X2 = wide_features(ctx.path("features_reader2", "features.parquet"), rois)
+    ids = [i for i in train_ids if i in X2.index and i in X1.index]
+    cols = [c for c in X1.columns if c in X2.columns]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tab = icc_features([X1.loc[ids, cols], X2.loc[ids, cols]], kind=ctx.study.selection.icc_kind)
+    tab = tab.reindex(X1.columns)
+    tab.index.name = "feature"
+    return tab
+
+
+def model_matrix(ctx: Context, rois: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(X, split) for one ROI set: patients with complete features, finite columns only."""
+    X = wide_features(ctx.path("features", "features.parquet"), rois)
+    split = read_split(ctx).set_index("patient_id")
+    ids = [i for i in split.index if i in X.index]
+    X = X.loc[ids]
+    X = X.loc[:, np.isfinite(X.to_numpy(dtype=float)).all(axis=0)]
+    return X, split.loc[ids]
+
+
+def stage_models(ctx: Context) -> list[Path]:
+    from radiome.models.combined import rad_score
+    from radiome.models.validation import external
+
+    study = ctx.study
+    m, v = study.models, study.validation
+    files: list[Path] = []
+    preds, scores = [], []
+    for set_name, rois in roi_sets(study).items():
+        X, split = model_matrix(ctx, rois)
+        if X.shape[1] == 0:
+            raise RadiomeError(f"ROI set {set_name!r}: no feature without missing values")
+        y = split["label"].to_numpy()
+        tr = (split["split"] == "train").to_numpy()
+        train_ids = list(split.index[tr])
+        icc_tab = _icc_values(ctx, rois, X, train_ids)
+        icc_vals = None
+        if icc_tab is not None:
+            files.append(write_csv(ctx.path("models", set_name, "icc.csv"), icc_tab.reset_index()))
+            icc_vals = icc_tab["icc"].fillna(-1.0)
+        # Rad-score: the selection chain ending in a LASSO, fitted on the training patients
+        pipe = radscore_pipeline(study, icc_vals)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                pipe.fit(X[tr], y[tr])
+            except ValueError as exc:
+                raise RadiomeError(f"ROI set {set_name!r}: feature selection failed: {exc}") from None
+        lasso = pipe.steps[-1][1]
+        names_in = list(lasso.feature_names_in_) if hasattr(lasso, "feature_names_in_") else list(X.columns)
+        sel = pd.DataFrame({"feature": names_in, "coefficient": lasso.coef_})
+        sel = sel[sel["coefficient"] != 0].reset_index(drop=True)
+        sel = pd.concat([pd.DataFrame({"feature": ["(Intercept)"], "coefficient": [lasso.intercept_]}), sel],
+                        ignore_index=True)
+        files.append(write_csv(ctx.path("models", set_name, "selected_features.csv"), sel))
+        files.append(write_text_atomic(ctx.path("models", set_name, "radscore_formula.txt"),
+                                       lasso.radscore_formula() + "\n"))
+        rs = rad_score(pipe, X).to_numpy()
+        scores.append(pd.DataFrame({"patient_id": X.index, "roi_set": set_name, "split": split["split"].to_numpy(),
+                                    "y": y, "rad_score": rs}))
+        preds.append(pd.DataFrame({"patient_id": X.index, "split": split["split"].to_numpy(), "y": y,
+                                   "model": f"radscore[{set_name}]", "p": 1.0 / (1.0 + np.exp(-rs))}))
+        # classifiers: selection + tuning inside the training patients, predictions for all
+        selector = build_selector(study, icc_vals)
+        best = {}
+        for clf in m.classifiers:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    r = external(X[tr], y[tr], X[~tr] if (~tr).any() else X[tr], y[~tr] if (~tr).any() else y[tr],
+                                 clf, selector if selector.steps else None, seed=v.seed, inner_cv=v.cv_folds,
+                                 search=m.search, n_iter=m.n_iter)
+                except ValueError as exc:
+                    raise RadiomeError(f"ROI set {set_name!r}, classifier {clf!r}: {exc}") from None
+                p = np.asarray(r.estimator.predict_proba(X))[:, 1]
+            best[clf] = {"best_params": r.best_params, "inner_cv_auc": r.inner_cv_auc,
+                         "selected_features": r.selected_features}
+            preds.append(pd.DataFrame({"patient_id": X.index, "split": split["split"].to_numpy(), "y": y,
+                                       "model": f"{set_name}/{clf}", "p": p}))
+        files.append(write_json(ctx.path("models", set_name, "best_params.json"), best))
+    files.append(write_csv(ctx.path("models", "radscore.csv"), pd.concat(scores, ignore_index=True)))
+    files.append(write_csv(ctx.path("models", "predictions.csv"), pd.concat(preds, ignore_index=True)))
+    return files
+
+
+# ------------------------------------------------------------------------------------------------
+# combined model + nomogram
+# ------------------------------------------------------------------------------------------------
+
+
+def stage_combined(ctx: Context) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from radiome.models import combined_model, nomogram
+
+    study = ctx.study
+    _, cat, ref = _covariate_args(study)
+    info = json.loads(ctx.path("clinical", "clinical_model.json").read_text())
+    clinical = list(info.get("covariates") or [])
+    scores = pd.read_csv(ctx.path("models", "radscore.csv"), dtype={"patient_id": str})
+    table = clinical_table(study) if study.covariates else None
+    files: list[Path] = []
+    preds = []
+    for set_name in roi_sets(study):
+        s = scores[scores["roi_set"] == set_name][["patient_id", "split", "y", "rad_score"]]
+        df = s.rename(columns={"y": OUTCOME})
+        if table is not None:
+            df = df.merge(table.drop(columns=[OUTCOME]), on="patient_id", how="left")
+        train = df[df["split"] == "train"].reset_index(drop=True)
+        cat_used = [c for c in cat if c in clinical]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                model = combined_model(train, OUTCOME, clinical, "rad_score", categorical=cat_used,
+                                       reference={k: x for k, x in ref.items() if k in clinical},
+                                       missing=study.clinical.missing)
+            except ValueError as exc:
+                raise RadiomeError(f"ROI set {set_name!r}: combined model failed: {exc}") from None
+            folder = ctx.path("combined", set_name)
+            files.append(write_csv(folder / "combined_multivariate.csv", model.table))
+            p = _predict(model, df)
+            preds.append(pd.DataFrame({"patient_id": df["patient_id"], "split": df["split"], "y": df[OUTCOME],
+                                       "model": f"combined[{set_name}]", "p": p}))
+            nomo = nomogram(model, labels={"rad_score": "Rad-score"}, outcome_label=f"Risk of {study.outcome.column}")
+            files.append(write_csv(folder / "nomogram_points.csv", nomo.to_frame()))
+            fig = nomo.figure(title=f"Nomogram ({set_name})")
+            for ext in ("png", "svg"):
+                target = folder / f"nomogram.{ext}"
+                # no timestamps in the SVG/PNG metadata: byte-identical reruns
+                with atomic_path(target) as tmp:
+                    fig.savefig(tmp, format=ext, dpi=150, metadata={"Date": None} if ext == "svg" else {"Software": None})
+                files.append(target)
+            plt.close(fig)
+    files.append(write_csv(ctx.path("combined", "predictions.csv"), pd.concat(preds, ignore_index=True)))
+    return files
+
+
+# ------------------------------------------------------------------------------------------------
+# evaluation
+# ------------------------------------------------------------------------------------------------
+
+SPLITS = ("train", "test", "external")
+
+
+def all_predictions(ctx: Context) -> pd.DataFrame:
+    parts = [pd.read_csv(ctx.path(s, "predictions.csv"), dtype={"patient_id": str})
+             for s in ("clinical", "models", "combined")]
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True)
+
+
+def stage_evaluation(ctx: Context) -> list[Path]:
+    from radiome.evaluate import (
+        calibration,
+        decision_curve,
+        delong_test,
+        evaluate_model,
+        hosmer_lemeshow,
+        youden,
+    )
+
+    study, ev = ctx.study, ctx.study.evaluation
+    seed = study.validation.seed
+    preds = all_predictions(ctx)
+    models = list(dict.fromkeys(preds["model"]))
+    metrics, cal_rows, hl_rows, dca, delong = [], [], [], [], []
+    start, stop, step = ev.dca_thresholds
+    thresholds = np.round(np.arange(start, stop + step / 2, step), 10)
+    for model in models:
+        pm = preds[(preds["model"] == model) & preds["p"].notna()]
+        tr = pm[pm["split"] == "train"]
+        thr = float(youden(tr["y"].to_numpy(), tr["p"].to_numpy()).threshold)
+        for split in SPLITS:
+            d = pm[pm["split"] == split]
+            y, p = d["y"].to_numpy(dtype=int), d["p"].to_numpy(dtype=float)
+            if len(d) == 0 or len(set(y)) < 2:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                row = evaluate_model(y, p, threshold=thr, level=ev.ci_level, n_boot=ev.n_bootstrap, seed=seed)
+                hl = hosmer_lemeshow(y, p, groups=ev.calibration_groups)
+                cal = calibration(y, p)
+                dc = decision_curve(y, p, thresholds)
+            metrics.append({"model": model, "split": split, **row})
+            hl_rows.append({"model": model, "split": split, "statistic": hl.statistic, "df": hl.df,
+                            "p_value": hl.p_value})
+            cal_rows.append({"model": model, "split": split, **cal})
+            dc = dc.copy()
+            dc.insert(0, "split", split)
+            dc.insert(0, "model", model)
+            dca.append(dc)
+    for split in SPLITS:
+        wide = preds[preds["split"] == split].pivot(index="patient_id", columns="model", values="p")
+        ys = preds[preds["split"] == split].drop_duplicates("patient_id").set_index("patient_id")["y"]
+        names = [m for m in models if m in wide.columns]
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                ok = wide[[a, b]].notna().all(axis=1)
+                yy = ys.loc[wide.index[ok]].to_numpy(dtype=int)
+                if ok.sum() < 2 or len(set(yy)) < 2:
+                    continue
+                r = delong_test(yy, wide.loc[ok, a].to_numpy(), wide.loc[ok, b].to_numpy())
+                delong.append({"split": split, "model_a": a, "model_b": b, "auc_a": r.auc1, "auc_b": r.auc2,
+                               "z": r.z, "p_value": r.p_value})
+    out = ctx.path("evaluation")
+    mt = pd.DataFrame(metrics)
+    cols = ["model", "split", "n", "n_events", "auc", "auc_delong_lower", "auc_delong_upper", "auc_boot_lower",
+            "auc_boot_upper", "threshold", "accuracy", "sensitivity", "specificity", "ppv", "npv", "brier"]
+    files = [
+        write_csv(out / "predictions.csv", preds),
+        write_csv(out / "metrics.csv", mt),
+        write_csv(out / "model_comparison.csv", mt[[c for c in cols if c in mt.columns]]),
+        write_csv(out / "delong_matrix.csv", pd.DataFrame(delong, columns=["split", "model_a", "model_b", "auc_a",
+                                                                          "auc_b", "z", "p_value"])),
+        write_csv(out / "calibration.csv", pd.DataFrame(cal_rows)),
+        write_csv(out / "hosmer_lemeshow.csv", pd.DataFrame(hl_rows)),
+        write_csv(out / "decision_curve.csv", pd.concat(dca, ignore_index=True) if dca else pd.DataFrame()),
+    ]
+    return files

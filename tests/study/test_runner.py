@@ -1,0 +1,188 @@
+"""``radiome run``: stages, caching, determinism, resumption and errors on a small synthetic study."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from radiome.demo import write_demo_study
+from radiome.evaluate import roc_auc_ci
+from radiome.study import stages as st
+from radiome.study.loader import load_study
+from radiome.study.runner import StageError, run_command, run_study
+from radiome.study.schema import ModelsSection
+
+SETTINGS = {
+    "features": {
+        "jobs": 2,
+        "params": {
+            "setting": {"binWidth": 25},
+            "imageType": {"Original": {}},
+            "featureClass": {"firstorder": [], "glcm": []},
+        },
+    },
+    # tiny cohort (19 training patients): a LASSO inside each inner-CV fold may select nothing,
+    # so the classifiers use z-score -> ICC -> univariate -> mRMR and the Rad-score adds the LASSO
+    "selection": {"chain": ["zscore", "icc", "univariate", "mrmr"], "mrmr_k": 5, "alpha": 0.5,
+                  "lasso_folds": 3, "lasso_rule": "min"},
+    "models": {"classifiers": ["logistic", "naive_bayes", "random_forest"]},
+    "validation": {"test_size": 0.2, "cv_folds": 3, "seed": 42},
+    "evaluation": {"n_bootstrap": 200},
+}
+
+
+def _write_study(folder: Path, name: str = "run_study.yaml", **changes) -> Path:
+    data = yaml.safe_load((folder / "study.yaml").read_text())
+    data.update(SETTINGS)
+    for k, v in changes.items():
+        data[k] = {**data.get(k, {}), **v}
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+class Counter:
+    def __init__(self, monkeypatch):
+        self.n = 0
+        real = st.extract_cohort
+
+        def counted(*a, **k):
+            self.n += 1
+            return real(*a, **k)
+
+        monkeypatch.setattr(st, "extract_cohort", counted)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    write_demo_study(root / "demo", n_mild=10, n_severe=14, shape=(128, 128, 6), spacing=(1.4, 1.4, 4.0))
+    study_path = _write_study(root / "demo")
+    out = root / "out"
+    res = run_study(load_study(study_path), out)
+    return study_path, out, res, (out / "results.json").read_bytes()
+
+
+def _copy(out: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "out"
+    shutil.copytree(out, dst)
+    return dst
+
+
+EXPECTED = [
+    "split.csv", "results.json", "run.json",
+    "validation/validation_faults.csv", "validation/validation_summary.json",
+    "features/features.parquet", "features_reader2/features.parquet",
+    "clinical/clinical_univariate.csv", "clinical/clinical_multivariate.csv", "clinical/predictions.csv",
+    "models/all/selected_features.csv", "models/all/radscore_formula.txt", "models/all/icc.csv",
+    "models/all/best_params.json", "models/radscore.csv", "models/predictions.csv",
+    "combined/all/combined_multivariate.csv", "combined/all/nomogram_points.csv",
+    "combined/all/nomogram.png", "combined/all/nomogram.svg",
+    "evaluation/model_comparison.csv", "evaluation/delong_matrix.csv", "evaluation/calibration.csv",
+    "evaluation/decision_curve.csv", "evaluation/hosmer_lemeshow.csv", "evaluation/predictions.csv",
+]
+
+
+def test_outputs_exist(first_run):
+    _, out, res, _ = first_run
+    assert res.ran == ["validate", "extract", "clinical", "models", "combined", "evaluation"]
+    for rel in EXPECTED:
+        assert (out / rel).is_file() and (out / rel).stat().st_size > 0, rel
+    assert (out / "models/all/radscore_formula.txt").read_text().startswith("Rad-score = ")
+    sel = pd.read_csv(out / "models/all/selected_features.csv")
+    assert sel["feature"].iloc[0] == "(Intercept)" and len(sel) >= 2
+    split = pd.read_csv(out / "split.csv")
+    assert set(split["split"]) == {"train", "test"} and len(split) == 24
+    comp = pd.read_csv(out / "evaluation/model_comparison.csv")
+    assert {"radscore[all]", "all/logistic", "all/naive_bayes", "all/random_forest",
+            "combined[all]"} <= set(comp["model"])
+
+
+def test_rerun_is_cached_and_identical(first_run, tmp_path, monkeypatch):
+    study_path, out, _, results = first_run
+    out = _copy(out, tmp_path)
+    calls = Counter(monkeypatch)
+    res = run_study(load_study(study_path), out)
+    assert res.ran == [] and len(res.cached) == 6
+    assert calls.n == 0
+    assert (out / "results.json").read_bytes() == results
+
+
+def test_from_selection_is_identical(first_run, tmp_path, monkeypatch):
+    study_path, out, _, results = first_run
+    out = _copy(out, tmp_path)
+    calls = Counter(monkeypatch)
+    res = run_study(load_study(study_path), out, from_stage="selection")
+    assert res.cached == ["validate", "extract", "clinical"]
+    assert res.ran == ["models", "combined", "evaluation"]
+    assert calls.n == 0
+    assert (out / "results.json").read_bytes() == results
+
+
+def test_changing_classifiers_does_not_reextract(first_run, tmp_path, monkeypatch):
+    study_path, out, _, _ = first_run
+    out = _copy(out, tmp_path)
+    calls = Counter(monkeypatch)
+    changed = _write_study(study_path.parent, "changed.yaml", models={"classifiers": ["logistic"]})
+    try:
+        res = run_study(load_study(changed), out)
+    finally:
+        changed.unlink()
+    assert calls.n == 0
+    assert res.cached == ["validate", "extract", "clinical"]
+    assert res.ran == ["models", "combined", "evaluation"]
+    comp = pd.read_csv(out / "evaluation/model_comparison.csv")
+    assert "all/random_forest" not in set(comp["model"]) and "all/logistic" in set(comp["model"])
+
+
+def test_aucs_match_saved_predictions(first_run):
+    import json
+
+    _, out, _, _ = first_run
+    results = json.loads((out / "results.json").read_text())
+    preds = pd.read_csv(out / "evaluation/predictions.csv", dtype={"patient_id": str})
+    assert results["metrics"]
+    for m in results["metrics"]:
+        d = preds[(preds["model"] == m["model"]) & (preds["split"] == m["split"])]
+        r = roc_auc_ci(d["y"].to_numpy(), d["p"].to_numpy())
+        assert m["auc"] == pytest.approx(r.auc, rel=1e-11, abs=1e-12)
+        assert m["auc_delong_lower"] == pytest.approx(r.lower, rel=1e-11, abs=1e-12)
+        assert m["auc_delong_upper"] == pytest.approx(r.upper, rel=1e-11, abs=1e-12)
+
+
+def test_failing_stage_is_named_and_rerun_resumes(first_run, tmp_path):
+    study_path, out, _, _ = first_run
+    out = _copy(out, tmp_path)
+    study = load_study(study_path)
+    bad = study.model_copy(update={"models": ModelsSection.model_construct(
+        classifiers=["no_such_model"], search="grid", n_iter=20, roi_sets=None)})
+    with pytest.raises(StageError) as err:
+        run_study(bad, out, from_stage="models")
+    assert err.value.stage == "models" and "no_such_model" in str(err.value)
+    assert not (out / ".cache" / "models.json").exists()
+    assert (out / "features/features.parquet").is_file()  # earlier outputs remain
+    res = run_study(study, out)
+    assert res.cached == ["validate", "extract", "clinical"]
+    assert res.ran == ["models", "combined", "evaluation"]
+
+
+def test_corrupt_features_are_reextracted(first_run, tmp_path, monkeypatch):
+    study_path, out, _, _ = first_run
+    out = _copy(out, tmp_path)
+    (out / "features/features.parquet").write_bytes(b"not a parquet file")
+    # the cache entry's checksum no longer matches: extract reruns (the per-case cache makes it cheap)
+    calls = Counter(monkeypatch)
+    res = run_study(load_study(study_path), out)
+    assert calls.n == 2 and "extract" in res.ran
+
+
+def test_run_command_exit_codes(first_run, tmp_path):
+    study_path, out, _, _ = first_run
+    out = _copy(out, tmp_path)
+    assert run_command(study_path, out, None, True) == 0
+    assert run_command(study_path, out, "nonsense", True) == 1
+    assert run_command(tmp_path / "missing.yaml", out, None, True) == 1
