@@ -298,6 +298,44 @@ def run_cmd(
     raise typer.Exit(run_command(study, out, from_stage, state.verbosity < 0))
 
 
+@app.command("morphometry-case")
+def morphometry_case_cmd(
+    image: Annotated[Path, typer.Argument(help="Axial image (file or DICOM folder).")],
+    mask: Annotated[Path, typer.Argument(help="Multi-label mask.")],
+    labels: Annotated[str, typer.Option("--labels", help="ROIs as NAME=LABEL pairs, e.g. MF_L=1,MF_R=2.")],
+    method: Annotated[str, typer.Option(help="Fat method: otsu, reference, gmm or dixon.")] = "otsu",
+    slice_: Annotated[str, typer.Option("--slice", help="auto, all, or a slice index.")] = "auto",
+    reference_label: Annotated[int | None, typer.Option(help="Label of the subcutaneous-fat reference ROI.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON instead of CSV rows.")] = False,
+) -> None:
+    """Muscle measures of one case: CSA, fat infiltration area and rate, gray value, asymmetry.
+
+    Prints CSV rows roi,measure,value (or --json).
+
+    Example: [bold]radiome morphometry-case t2.nii.gz mask.nii.gz --labels MF_L=1,MF_R=2 --method otsu[/bold]
+    """
+    from radiome.spine.cohort import morphometry_case_command
+
+    raise typer.Exit(morphometry_case_command(image, mask, labels, method, slice_, reference_label, json_out))
+
+
+@app.command("morphometry")
+def morphometry_cmd(
+    study: Annotated[Path, typer.Argument(help="The study YAML file.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output CSV [default: <output_dir>/morphometry/morphometry.csv].")] = None,
+) -> None:
+    """Spine morphometry for every patient: muscle CSA and fat infiltration, vertebral area, facet and lordosis angles.
+
+    Writes morphometry.csv (patient x measure) and QA images; a missing ROI or landmark gives NaN
+    for that measure only, with a message.
+
+    Example: [bold]radiome morphometry demo/study.yaml[/bold]
+    """
+    from radiome.spine.cohort import morphometry_command
+
+    raise typer.Exit(morphometry_command(study, out))
+
+
 @app.command("features")
 def features_cmd(
     image: Annotated[Path, typer.Argument(help="Image file or DICOM series folder.")],
