@@ -21,3 +21,22 @@ def test_path_is_truncated_with_a_warning_not_an_error() -> None:
     assert 0 < n < len(full.lambdas)
     # the lambdas that did converge are glmnet's first ones
     np.testing.assert_allclose(short.lambdas, full.lambdas[:n], rtol=1e-12)
+
+
+def test_null_model_at_1se_moves_down_the_path_to_keep_a_feature() -> None:
+    """Pure noise: lambda.1se is the null model; with min_features=1 the first feature to enter is kept."""
+    from radiome.select import LassoCV1SE
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 15))
+    y = np.tile([0, 1], 20)
+    glmnet_choice = LassoCV1SE(min_features=0, n_folds=5).fit(X, y)
+    assert not glmnet_choice.support_.any()  # glmnet's own answer: nothing
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = LassoCV1SE(n_folds=5).fit(X, y)
+    assert m.lambda_moved_ and any("first on the path" in str(w.message) for w in caught)
+    assert m.support_.sum() >= 1
+    path = m.cv_result_.fit
+    j = int(np.flatnonzero(np.count_nonzero(path.beta, axis=0) >= 1)[0])
+    assert m.lambda_ == path.lambdas[j] and np.array_equal(m.coef_, path.beta[:, j])

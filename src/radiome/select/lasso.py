@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy.special import expit
@@ -44,6 +46,11 @@ class LassoCV1SE(ClassifierMixin, BaseSelector):
         lambda to the exact minimiser (differs from R by glmnet's own error, ~1e-4).
     random_state : int, RandomState or None, default 0
         Seeds the stratified fold assignment (only used without ``foldid``).
+    min_features : int, default 1
+        If the chosen lambda keeps fewer features (an all-zero model is common in small CV folds,
+        where the 1-SE lambda is often the null model), the lambda moves down the path to the first
+        one that keeps at least ``min_features``, with a warning; ``lambda_`` and ``coef_`` are that
+        lambda's and ``lambda_moved_`` is True. 0 keeps glmnet's choice whatever it selects.
 
     Attributes
     ----------
@@ -75,6 +82,7 @@ class LassoCV1SE(ClassifierMixin, BaseSelector):
         lambda_min_ratio: float | None = None,
         solver: str = "glmnet",
         random_state=0,
+        min_features: int = 1,
     ):
         self.rule = rule
         self.n_folds = n_folds
@@ -83,6 +91,7 @@ class LassoCV1SE(ClassifierMixin, BaseSelector):
         self.lambda_min_ratio = lambda_min_ratio
         self.solver = solver
         self.random_state = random_state
+        self.min_features = min_features
 
     def fit(self, X, y, foldid=None):
         """Run the cross-validation on ``(X, y)``; ``foldid`` (one fold label per row) is optional."""
@@ -125,6 +134,21 @@ class LassoCV1SE(ClassifierMixin, BaseSelector):
             self.lambda_, self.coef_, self.intercept_ = self.lambda_1se_, self.coef_1se_, self.intercept_1se_
         else:
             self.lambda_, self.coef_, self.intercept_ = self.lambda_min_, self.coef_min_, self.intercept_min_
+        self.lambda_moved_ = False
+        if int(np.count_nonzero(self.coef_)) < int(self.min_features):
+            nz = np.count_nonzero(path.beta, axis=0)
+            ok = np.flatnonzero(nz >= int(self.min_features))
+            if ok.size:
+                j = int(ok[0])  # lambdas decrease along the path: the sparsest model that qualifies
+                warnings.warn(
+                    f"LASSO at lambda.{self.rule} selects {int(np.count_nonzero(self.coef_))} feature(s); "
+                    f"using lambda = {path.lambdas[j]:.4g}, the first on the path with at least "
+                    f"{self.min_features}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                self.lambda_, self.coef_, self.intercept_ = float(path.lambdas[j]), path.beta[:, j].copy(), float(path.a0[j])
+                self.lambda_moved_ = True
         self.support_ = self.coef_ != 0
         return self
 
