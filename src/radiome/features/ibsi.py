@@ -81,7 +81,7 @@ def extract_ibsi(image: sitk.Image, mask: sitk.Image, params: Any, settings: Map
     s = dict(settings)
     label = int(s.get("label", 1))
     img = sitk.Cast(image, sitk.sitkFloat64)
-    binary = sitk.Cast(sitk.Equal(mask, label), sitk.sitkUInt8) if mask.GetPixelID() != sitk.sitkUInt8 or label != 1 else mask
+    binary = sitk.Cast(sitk.Equal(mask, label), sitk.sitkUInt8)  # 0/1 mask of the ROI
     out: dict[str, float] = {}
     arr0 = sitk.GetArrayViewFromImage(img)
     m0 = sitk.GetArrayViewFromImage(binary).astype(bool)
@@ -132,7 +132,7 @@ def extract_ibsi(image: sitk.Image, mask: sitk.Image, params: Any, settings: Map
     morph_roi = RoiImage(arr[bbox], morph[bbox], spacing_zyx, s, "original")
     int_roi = RoiImage(arr[bbox], intensity[bbox], spacing_zyx, s, "original")
     if want("shape"):
-        out.update(_call("shape", morph_roi, intensity_mask=intensity[bbox]) if _accepts("shape", "intensity_mask") else _call("shape", morph_roi))
+        out.update(_call("shape", morph_roi, intensity_mask=intensity[bbox]))
     if want("loc"):
         offset = tuple(b.start for b in bbox)
         out.update(_call("loc", int_roi, image_full=arr, mask_offset=offset))
@@ -150,18 +150,11 @@ def extract_ibsi(image: sitk.Image, mask: sitk.Image, params: Any, settings: Map
         for agg in aggs[kind]:
             if fam == "gldzm":
                 # distance to the ROI edge uses the morphological mask (IBSI 3.10)
-                out.update(_call(fam, int_roi, agg, **({"morph_mask": morph[bbox]} if _accepts(fam, "morph_mask") else {})))
+                out.update(_call(fam, int_roi, agg, morph_mask=morph[bbox]))
             else:
                 out.update(_call(fam, int_roi, agg))
     return out
 
-
-def _accepts(module: str, kw: str) -> bool:
-    import importlib
-    import inspect
-
-    fn = importlib.import_module(f"radiome.features.{module}").compute_ibsi
-    return kw in inspect.signature(fn).parameters
 
 
 # The five image-processing configurations of the IBSI chapter 1 CT radiomics phantom (reference
