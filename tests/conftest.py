@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import yaml
 import pandas as pd
 import pytest
 import SimpleITK as sitk
@@ -75,3 +76,53 @@ def cohort_factory(tmp_path: Path) -> Callable[..., Path]:
         return study
 
     return make
+
+
+# ------------------------------------------------------------------------------------------------
+# one small ``radiome run`` shared by the runner and report tests (about a minute)
+# ------------------------------------------------------------------------------------------------
+
+RUN_SETTINGS = {
+    "features": {
+        "jobs": 2,
+        "params": {  # replaces the demo's params.yaml: original image, two classes (fast)
+            "setting": {"binWidth": 25},
+            "imageType": {"Original": {}},
+            "featureClass": {"firstorder": [], "glcm": []},
+        },
+    },
+    # tiny cohort (19 training patients): the classifiers use z-score -> ICC -> univariate -> mRMR
+    # and the Rad-score adds the LASSO
+    "selection": {"chain": ["zscore", "icc", "univariate", "mrmr"], "mrmr_k": 5, "alpha": 0.5,
+                  "lasso_folds": 3, "lasso_rule": "min"},
+    "models": {"classifiers": ["logistic", "naive_bayes", "random_forest"], "roi_sets": None},
+    "validation": {"test_size": 0.2, "cv_folds": 3, "seed": 42},
+    "evaluation": {"n_bootstrap": 200},
+    "report": {"title": "Small synthetic study", "authors": ["A. Author", "B. Author"]},
+}
+
+
+def write_run_study(folder: Path, name: str = "run_study.yaml", **changes) -> Path:
+    """The demo's study.yaml in ``folder`` with :data:`RUN_SETTINGS` and ``changes`` (merged per section)."""
+    data = yaml.safe_load((folder / "study.yaml").read_text())
+    data.update(RUN_SETTINGS)
+    for k, v in changes.items():
+        data[k] = {**data.get(k, {}), **v}
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_study_run(tmp_path_factory):
+    """(study path, run folder, RunResult, results.json bytes) of a 24-patient demo study run."""
+    from radiome.demo import write_demo_study
+    from radiome.study.loader import load_study
+    from radiome.study.runner import run_study
+
+    root = tmp_path_factory.mktemp("run")
+    write_demo_study(root / "demo", n_mild=10, n_severe=14, shape=(128, 128, 6), spacing=(1.4, 1.4, 4.0))
+    study_path = write_run_study(root / "demo")
+    out = root / "out"
+    res = run_study(load_study(study_path), out)
+    return study_path, out, res, (out / "results.json").read_bytes()

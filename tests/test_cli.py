@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import SimpleITK as sitk
 from typer.testing import CliRunner
 
@@ -94,7 +95,7 @@ def test_info_prints_geometry(tmp_path: Path) -> None:
 def test_demo_then_validate_acceptance(tmp_path: Path) -> None:
     """The acceptance command: `radiome demo --out DIR && radiome validate DIR/study.yaml` exits 0."""
     out = tmp_path / "demo"
-    r = invoke("demo", "--out", str(out), "--no-validate")
+    r = invoke("demo", "--out", str(out), "--no-validate", "--no-run")
     assert r.exit_code == 0, r.output
     assert "Synthetic demo study written" in r.output
     record = json.loads((out / "run.json").read_text())
@@ -117,3 +118,22 @@ def test_quiet_prints_problems_but_no_summary(cohort_factory) -> None:
     (study.parent / "img" / "P004.nii.gz").unlink()
     r = invoke("-q", "validate", str(study))
     assert r.exit_code == 1 and "P004" in r.output and "Patients:" not in r.output
+
+
+def test_init_from_table_writes_a_runnable_study(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    t = pd.DataFrame({"subject": [f"s{i}" for i in range(30)], "diagnosis": ["patient", "control"] * 15,
+                      "age": rng.normal(50, 5, 30), "wavelet-LLH_glcm_Contrast": rng.normal(size=30)})
+    t.to_csv(tmp_path / "feats.csv", index=False)
+    r = invoke("init", "--from-table", str(tmp_path / "feats.csv"), "--out", str(tmp_path / "study.yaml"))
+    assert r.exit_code == 0, r.output
+    from radiome.study.loader import load_study
+
+    s = load_study(tmp_path / "study.yaml")
+    assert s.is_table and s.inputs.id_column == "subject" and s.outcome.column == "diagnosis"
+    assert s.outcome.positive == "patient" and [c.name for c in s.covariates] == ["age"]
+    r = invoke("init", "--from-table", str(tmp_path / "feats.csv"), "--out", str(tmp_path / "study.yaml"))
+    assert r.exit_code == 1 and "--force" in r.output
+    r = invoke("init", "--from-table", str(tmp_path / "feats.csv"), "--out", str(tmp_path / "s2.yaml"),
+               "--outcome", "nope")
+    assert r.exit_code == 1 and "nope" in r.output and not (tmp_path / "s2.yaml").exists()

@@ -110,12 +110,16 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical data.")] = 2026,
     n_mild: Annotated[int, typer.Option(min=1, help="Patients with mild pain.")] = 52,
     n_severe: Annotated[int, typer.Option(min=1, help="Patients with severe pain.")] = 96,
-    validate: Annotated[bool, typer.Option(help="Validate the generated study.")] = True,
+    validate: Annotated[bool, typer.Option(help="Validate the generated study (without --run).")] = True,
+    run: Annotated[bool, typer.Option(help="Run the whole study (radiome run) after generating it.")] = True,
+    n_reader2: Annotated[int, typer.Option(min=3, help="Patients segmented by the second reader (ICC).")] = 40,
 ) -> None:
-    """Generate the synthetic lumbar pain demo study (148 patients) and validate it.
+    """Generate the synthetic lumbar pain demo study (148 patients) and run it end to end.
 
     The data is SYNTHETIC: axial T2-weighted-like L4-5 volumes with multifidus and erector spinae
-    masks from two simulated readers, landmarks, true fat fractions and a clinical table.
+    masks from two simulated readers, landmarks, true fat fractions and a clinical table. The run
+    extracts radiomics (all image types), builds the clinical, Rad-score, classifier and combined
+    models and writes the HTML report (its path is printed at the end).
 
     Example: [bold]radiome demo --out /tmp/demo[/bold]
     """
@@ -129,7 +133,8 @@ def demo(
     try:
         with _progress("Generating patients") as (set_total, advance):
             set_total(n_mild + n_severe)
-            paths = write_demo_study(out, seed=seed, n_mild=n_mild, n_severe=n_severe, progress=advance)
+            paths = write_demo_study(out, seed=seed, n_mild=n_mild, n_severe=n_severe, progress=advance,
+                                     n_reader2=min(n_reader2, n_mild + n_severe))
     except RadiomeError as exc:
         _fail(exc)
     elapsed = time.perf_counter() - t0
@@ -146,7 +151,15 @@ def demo(
         f"[green]Synthetic demo study written[/green] to {out} in {elapsed:.1f} s "
         f"({n_mild + n_severe} patients; montage: {paths['montage']})"
     )
-    if validate:
+    if run:
+        from radiome.study.runner import run_command
+
+        code = run_command(paths["study"], None, None, quiet=state.verbosity < 0)
+        if code:
+            raise typer.Exit(code)
+        _say(f"[green]Demo finished in {time.perf_counter() - t0:.0f} s.[/green] Open the report: "
+             f"{(out / 'results' / 'report' / 'report.html').resolve()}")
+    elif validate:
         _run_validate(paths["study"], resample_mask=False, out=None, jobs=2)
 
 
@@ -262,18 +275,32 @@ def _print_report(report: Any, files: dict[str, Path], study_path: Path) -> None
 def init_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the study file.")] = Path("study.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    from_table: Annotated[
+        Path | None, typer.Option("--from-table", help="A feature table (CSV/TSV/XLSX/Parquet): write a study for it.")
+    ] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Id column of the table [default: guessed].")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="Outcome column of the table [default: guessed].")] = None,
+    positive: Annotated[str | None, typer.Option("--positive", help="Positive outcome value.")] = None,
 ) -> None:
     """Write a commented study file with every key at its default (the lumbar pain study's design).
 
     Example: [bold]radiome init --out study.yaml[/bold], then edit inputs, rois, outcome, covariates.
+    With [bold]--from-table features.csv[/bold], a study that models a feature table (no images).
     """
-    from radiome.study.template import write_template
+    from radiome.study.template import write_table_template, write_template
 
     try:
-        write_template(out, force=force)
+        if from_table is not None:
+            write_table_template(from_table, out, force=force, id_column=id_column, outcome=outcome, positive=positive)
+        else:
+            write_template(out, force=force)
     except RadiomeError as exc:
         _fail(exc)
-    _say(f"Study file written to {out}: edit inputs, rois, outcome and covariates, then radiome validate {out}")
+    if from_table is not None:
+        _say(f"Study file for {from_table} written to {out}: check the guessed id, outcome and covariates, "
+             f"then radiome run {out}")
+    else:
+        _say(f"Study file written to {out}: edit inputs, rois, outcome and covariates, then radiome validate {out}")
 
 
 @app.command("run")
@@ -282,14 +309,16 @@ def run_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Run folder [default: the study's output_dir].")] = None,
     from_stage: Annotated[
         str | None,
-        typer.Option("--from", help="Rerun from this stage: validate, extract, clinical, models, combined, evaluation."),
+        typer.Option("--from", help="Rerun from this stage: validate, extract, clinical, models, combined, evaluation, "
+                     "results, report."),
     ] = None,
 ) -> None:
-    """Run the whole study: validate, extract, clinical model, selection and models, combined model, evaluation.
+    """Run the whole study: validate, extract, clinical model, selection and models, combined model,
+    evaluation, results and the HTML report.
 
     Each stage is cached by the hash of its inputs and settings, so a rerun after changing only the
-    model list does not re-extract. Writes tables, figures, results.json and run.json.
-    (The HTML report is not written yet.)
+    model list does not re-extract. Writes tables, figures, results.json, run.json and
+    report/report.html. A feature-table study (inputs.features) skips the image stages.
 
     Example: [bold]radiome run demo/study.yaml[/bold]
     """
@@ -459,6 +488,18 @@ def info(
             if v is not None:
                 t.add_row(k.replace("_", " "), str(v))
     state.console.print(t)
+
+
+def _register_subapps() -> None:
+    """``radiome fmri ...`` (rs-fMRI maps, connectome, graph) and ``radiome dti ...``."""
+    from radiome.dti.cli import app as dti_app
+    from radiome.fmri.cli import app as fmri_app
+
+    app.add_typer(fmri_app, name="fmri")
+    app.add_typer(dti_app, name="dti")
+
+
+_register_subapps()
 
 
 def main() -> None:

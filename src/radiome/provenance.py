@@ -33,6 +33,15 @@ TRACKED_PACKAGES = (
     "matplotlib",
     "typer",
     "rich",
+    "PyWavelets",
+    "scikit-learn",
+    "statsmodels",
+    "xgboost-cpu",
+    "lightgbm",
+    "shap",
+    "nilearn",
+    "dipy",
+    "dask",
 )
 
 

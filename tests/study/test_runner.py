@@ -7,42 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
-from radiome.demo import write_demo_study
 from radiome.evaluate import roc_auc_ci
 from radiome.study import stages as st
 from radiome.study.loader import load_study
 from radiome.study.runner import StageError, run_command, run_study
 from radiome.study.schema import ModelsSection
 
-SETTINGS = {
-    "features": {
-        "jobs": 2,
-        "params": {
-            "setting": {"binWidth": 25},
-            "imageType": {"Original": {}},
-            "featureClass": {"firstorder": [], "glcm": []},
-        },
-    },
-    # tiny cohort (19 training patients): a LASSO inside each inner-CV fold may select nothing,
-    # so the classifiers use z-score -> ICC -> univariate -> mRMR and the Rad-score adds the LASSO
-    "selection": {"chain": ["zscore", "icc", "univariate", "mrmr"], "mrmr_k": 5, "alpha": 0.5,
-                  "lasso_folds": 3, "lasso_rule": "min"},
-    "models": {"classifiers": ["logistic", "naive_bayes", "random_forest"]},
-    "validation": {"test_size": 0.2, "cv_folds": 3, "seed": 42},
-    "evaluation": {"n_bootstrap": 200},
-}
-
-
-def _write_study(folder: Path, name: str = "run_study.yaml", **changes) -> Path:
-    data = yaml.safe_load((folder / "study.yaml").read_text())
-    data.update(SETTINGS)
-    for k, v in changes.items():
-        data[k] = {**data.get(k, {}), **v}
-    path = folder / name
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+from tests.conftest import write_run_study as _write_study
 
 
 class Counter:
@@ -58,13 +30,8 @@ class Counter:
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("run")
-    write_demo_study(root / "demo", n_mild=10, n_severe=14, shape=(128, 128, 6), spacing=(1.4, 1.4, 4.0))
-    study_path = _write_study(root / "demo")
-    out = root / "out"
-    res = run_study(load_study(study_path), out)
-    return study_path, out, res, (out / "results.json").read_bytes()
+def first_run(small_study_run):
+    return small_study_run
 
 
 def _copy(out: Path, tmp_path: Path) -> Path:
@@ -84,12 +51,16 @@ EXPECTED = [
     "combined/all/nomogram.png", "combined/all/nomogram.svg",
     "evaluation/model_comparison.csv", "evaluation/delong_matrix.csv", "evaluation/calibration.csv",
     "evaluation/decision_curve.csv", "evaluation/hosmer_lemeshow.csv", "evaluation/predictions.csv",
+    "clinical/table1.csv", "clinical/table1_split.csv", "models/all/lasso_path.csv", "models/all/lasso_cv.csv",
+    "models/all/lasso.json", "models/all/selected_correlation.csv", "models/all/shap_values.csv",
+    "models/all/shap.json", "report/report.html", "report/figures/roc_all_test.svg",
+    "report/figures/roc_all_test.pdf",
 ]
 
 
 def test_outputs_exist(first_run):
     _, out, res, _ = first_run
-    assert res.ran == ["validate", "extract", "clinical", "models", "combined", "evaluation"]
+    assert res.ran == ["validate", "extract", "clinical", "models", "combined", "evaluation", "results", "report"]
     for rel in EXPECTED:
         assert (out / rel).is_file() and (out / rel).stat().st_size > 0, rel
     assert (out / "models/all/radscore_formula.txt").read_text().startswith("Rad-score = ")
@@ -107,7 +78,7 @@ def test_rerun_is_cached_and_identical(first_run, tmp_path, monkeypatch):
     out = _copy(out, tmp_path)
     calls = Counter(monkeypatch)
     res = run_study(load_study(study_path), out)
-    assert res.ran == [] and len(res.cached) == 6
+    assert res.ran == [] and len(res.cached) == 8
     assert calls.n == 0
     assert (out / "results.json").read_bytes() == results
 
@@ -118,7 +89,7 @@ def test_from_selection_is_identical(first_run, tmp_path, monkeypatch):
     calls = Counter(monkeypatch)
     res = run_study(load_study(study_path), out, from_stage="selection")
     assert res.cached == ["validate", "extract", "clinical"]
-    assert res.ran == ["models", "combined", "evaluation"]
+    assert res.ran == ["models", "combined", "evaluation", "results", "report"]
     assert calls.n == 0
     assert (out / "results.json").read_bytes() == results
 
@@ -134,7 +105,7 @@ def test_changing_classifiers_does_not_reextract(first_run, tmp_path, monkeypatc
         changed.unlink()
     assert calls.n == 0
     assert res.cached == ["validate", "extract", "clinical"]
-    assert res.ran == ["models", "combined", "evaluation"]
+    assert res.ran == ["models", "combined", "evaluation", "results", "report"]
     comp = pd.read_csv(out / "evaluation/model_comparison.csv")
     assert "all/random_forest" not in set(comp["model"]) and "all/logistic" in set(comp["model"])
 
@@ -167,7 +138,7 @@ def test_failing_stage_is_named_and_rerun_resumes(first_run, tmp_path):
     assert (out / "features/features.parquet").is_file()  # earlier outputs remain
     res = run_study(study, out)
     assert res.cached == ["validate", "extract", "clinical"]
-    assert res.ran == ["models", "combined", "evaluation"]
+    assert res.ran == ["models", "combined", "evaluation", "results", "report"]
 
 
 def test_corrupt_features_are_reextracted(first_run, tmp_path, monkeypatch):

@@ -67,7 +67,21 @@ def test_unknown_keys_and_wrong_types_report_path_and_line(tmp_path: Path) -> No
 def test_missing_required_sections(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_study(write(tmp_path, "name: x\n"))
-    assert "inputs: required key is missing" in str(e.value) and "rois: required key is missing" in str(e.value)
+    assert "inputs: required key is missing" in str(e.value)
+    with pytest.raises(ConfigError, match="name at least one ROI"):
+        load_study(write(tmp_path, "inputs: {manifest: m.csv}\n"))
+
+
+def test_feature_table_inputs(tmp_path: Path) -> None:
+    s = load_study(write(tmp_path, "inputs: {features: t.csv, id: ID, outcome: Target}\n"))
+    assert s.is_table and s.inputs.id_column == "ID" and s.outcome.column == "Target"
+    assert s.inputs.features == tmp_path / "t.csv" and s.rois == {}
+    with pytest.raises(ConfigError, match="exactly one of 'manifest'"):
+        load_study(write(tmp_path, "inputs: {features: t.csv, manifest: m.csv}\nrois: {A: 1}\n"))
+    with pytest.raises(ConfigError, match="no ROIs"):
+        load_study(write(tmp_path, "inputs: {features: t.csv}\nrois: {A: 1}\noutcome: {column: y}\n"))
+    with pytest.raises(ConfigError, match="named twice"):
+        load_study(write(tmp_path, "inputs: {features: t.csv, outcome: y}\noutcome: {column: y}\n"))
 
 
 def test_bad_roi_name_and_duplicate_covariate(tmp_path: Path) -> None:

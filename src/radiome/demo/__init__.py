@@ -52,8 +52,58 @@ validation:
   cv_folds: 5
   seed: 42
 
+# Radiomics with PyRadiomics-style parameters (params.yaml, beside this file): original, wavelet,
+# LoG, square, square-root, logarithm and LBP images; all feature classes; 2D texture per slice.
+features:
+  params: params.yaml
+  jobs: 2
+
+# On the training set only: z-score, ICC >= 0.75 between the readers, univariate t-test,
+# mRMR (top 20), then LASSO (10-fold CV, 1-SE rule): the lumbar pain study's chain.
+selection:
+  chain: [zscore, icc, univariate, mrmr, lasso]
+
+# MF- and ES-based models, compared as in the lumbar pain study.
+models:
+  classifiers: [{classifiers}]
+  roi_sets:
+    MF: [MF_L, MF_R]
+    ES: [ES_L, ES_R]
+
+report:
+  title: "Paraspinal muscle MRI radiomics for pain severity (synthetic demo)"
+  authors: [radiome demo]
+
 output_dir: results
 """
+
+PARAMS_TEMPLATE = """\
+# PyRadiomics parameter file of the synthetic demo (radiome reads PyRadiomics' format).
+imageType:
+  Original: {}
+  Wavelet: {}
+  LoG: {sigma: [2.0, 3.0, 4.0]}
+  Square: {}
+  SquareRoot: {}
+  Logarithm: {}
+  LBP2D: {}
+featureClass:
+  firstorder:
+  shape:
+  glcm:
+  glrlm:
+  glszm:
+  gldm:
+  ngtdm:
+setting:
+  binWidth: 25
+  force2D: true          # axial slices 4 mm apart: texture in-plane, slice by slice
+  force2Ddimension: 0
+"""
+
+#: classifiers of the demo study: the common ones of published radiomics comparisons
+DEMO_CLASSIFIERS = ("logistic", "svm_rbf", "random_forest", "extra_trees", "xgboost", "lightgbm", "knn",
+                    "naive_bayes", "mlp", "adaboost")
 
 
 def write_demo_study(
@@ -63,16 +113,31 @@ def write_demo_study(
     n_mild: int = 52,
     n_severe: int = 96,
     progress: Callable[[int], None] | None = None,
+    n_reader2: int | None = None,
     **kwargs: object,
 ) -> dict[str, Path]:
-    """Generate the synthetic lumbar study into ``out_dir`` and write its ``study.yaml``.
+    """Generate the synthetic lumbar study into ``out_dir`` and write its ``study.yaml`` and
+    ``params.yaml``.
 
-    Returns the paths of what was written (``study``, ``manifest``, ``clinical``, ``landmarks``,
-    ``truth``, ``montage``, ``readme``). Extra keyword arguments go to
+    ``n_reader2``: the second reader's masks are listed in the manifest for only this many
+    patients (drawn with ``seed``), as in studies where a second reader segments a random subset
+    for the ICC analysis; None lists them for every patient.
+
+    Returns the paths of what was written (``study``, ``params``, ``manifest``, ``clinical``,
+    ``landmarks``, ``truth``, ``montage``, ``readme``). Extra keyword arguments go to
     :func:`radiome.demo.lumbar.generate_lumbar_demo` (e.g. ``shape`` for a small test study).
     """
+    import numpy as np
+    import pandas as pd
+
     out = Path(out_dir)
     paths = generate_lumbar_demo(out, seed=seed, n_mild=n_mild, n_severe=n_severe, progress=progress, **kwargs)
+    if n_reader2 is not None:
+        man = pd.read_csv(paths["manifest"], dtype=str)
+        keep = np.random.default_rng(seed + 1).choice(len(man), min(n_reader2, len(man)), replace=False)
+        man.loc[~man.index.isin(keep), "mask_reader2"] = ""
+        write_text_atomic(paths["manifest"], man.to_csv(index=False))
+    paths["params"] = write_text_atomic(out / "params.yaml", PARAMS_TEMPLATE)
     others = ", ".join(f"{k}={v}" for k, v in LABELS.items() if k not in MUSCLES)
     rois = "".join(f"  {name}: {LABELS[name]}\n" for name in MUSCLES)
     text = STUDY_TEMPLATE.format(
@@ -83,9 +148,10 @@ def write_demo_study(
         n_severe=n_severe,
         rois=rois,
         other_labels=others,
+        classifiers=", ".join(DEMO_CLASSIFIERS),
     )
     paths["study"] = write_text_atomic(out / "study.yaml", text)
     return paths
 
 
-__all__ = ["DEFAULT_SEED", "LABELS", "MUSCLES", "generate_lumbar_demo", "save_montage", "write_demo_study"]
+__all__ = ["DEFAULT_SEED", "DEMO_CLASSIFIERS", "LABELS", "MUSCLES", "generate_lumbar_demo", "save_montage", "write_demo_study"]

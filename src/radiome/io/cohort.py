@@ -85,11 +85,11 @@ class Cohort:
         return counts
 
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq")
 
 
 def read_table(path: str | Path, *, id_column: str | None = None, what: str = "table") -> pd.DataFrame:
-    """Read a CSV/TSV/Excel table; the id column is read as text (keeps leading zeros).
+    """Read a CSV/TSV/Excel/Parquet table; the id column is read as text (keeps leading zeros).
 
     Column names are stripped of surrounding white space; cells that are empty or white space only
     become missing values.
@@ -102,6 +102,11 @@ def read_table(path: str | Path, *, id_column: str | None = None, what: str = "t
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
             df = pd.read_excel(path, dtype=dtype)
+        elif suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(path)
+            if id_column and id_column in df.columns:
+                df[id_column] = df[id_column].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                                  else str(v))
         elif suffix in (".csv", ".tsv", ".txt"):
             df = pd.read_csv(path, sep=None, engine="python", dtype=dtype, skipinitialspace=True)
         else:
@@ -272,12 +277,13 @@ def load_cohort(study: Study) -> Cohort:
     other problem becomes a :class:`Fault` in ``cohort.faults``.
     """
     inp = study.inputs
-    manifest_path = Path(inp.manifest)
-    df = read_table(manifest_path, id_column=inp.id_column, what="manifest")
+    table_study = inp.features is not None
+    manifest_path = Path(inp.features if table_study else inp.manifest)
+    df = read_table(manifest_path, id_column=inp.id_column, what="feature table" if table_study else "manifest")
     faults: list[Fault] = []
     mfile = str(manifest_path)
 
-    required = [inp.id_column, inp.image_column, *study.mask_columns]
+    required = [inp.id_column] if table_study else [inp.id_column, inp.image_column, *study.mask_columns]
     missing_cols = [c for c in required if c not in df.columns]
     for c in missing_cols:
         faults.append(
@@ -333,14 +339,15 @@ def load_cohort(study: Study) -> Cohort:
             pid = f"(row {row})"
         else:
             pid = str(pid_raw)
-        image = _to_path(r[inp.image_column], base) if inp.image_column in df.columns else None
-        if inp.image_column in df.columns and image is None:
+        image = _to_path(r[inp.image_column], base) if inp.image_column in df.columns and not table_study else None
+        if inp.image_column in df.columns and image is None and not table_study:
             faults.append(Fault("missing_value", f"empty {inp.image_column!r} cell", row=row, patient=pid, file=mfile))
         masks: dict[str, Path | None] = {}
         for mc in study.mask_columns:
-            if mc in df.columns:
+            if mc in df.columns and not table_study:
                 masks[mc] = _to_path(r[mc], base)
-                if masks[mc] is None:
+                # an empty second-reader cell is normal: the second reader segments a subset
+                if masks[mc] is None and mc != inp.second_mask_column:
                     faults.append(Fault("missing_value", f"empty {mc!r} cell", row=row, patient=pid, file=mfile))
         case = Case(row=row, patient_id=pid, image=image, masks=masks)
         if outcome_col is not None:

@@ -197,11 +197,20 @@ class Nomogram:
             gaps = np.diff(xs[order]) if len(xs) > 1 else np.array([np.inf])
             crowded = np.min(gaps) < 0.055 * self.maxscale * (fontsize / 8.0) * max(
                 1.0, max(len(lb) for lb in labels) / 3.0)
+            # a label is drawn only where it does not overlap the previous one on its side (the
+            # tick mark always is): dense probability axes keep a readable subset of labels
+            char_w = 0.021 * self.maxscale * (fontsize - 1) / 7.0
+            last_end = {True: -np.inf, False: -np.inf}
             for j, i in enumerate(order):
                 ax.plot([xs[i], xs[i]], [y, y + tick], color="black", lw=0.8)
-                above = label_above if not crowded else (j % 2 == 0)
-                ax.text(xs[i], y + tick * 1.4 if above else y - tick * 1.1, labels[i],
-                        ha="center", va="bottom" if above else "top", fontsize=fontsize - 1)
+                half = 0.5 * char_w * len(labels[i]) + 0.25 * char_w
+                sides = [label_above] if not crowded else [j % 2 == 0, j % 2 != 0]
+                for above in sides:
+                    if xs[i] - half >= last_end[above]:
+                        ax.text(xs[i], y + tick * 1.4 if above else y - tick * 1.1, labels[i],
+                                ha="center", va="bottom" if above else "top", fontsize=fontsize - 1)
+                        last_end[above] = xs[i] + half
+                        break
 
         y = 0.0
         ax.text(-0.4 * self.maxscale, y, "Points", ha="left", va="center", fontsize=fontsize,

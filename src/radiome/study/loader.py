@@ -88,7 +88,8 @@ def parse_study(data: dict[str, Any], base_dir: Path, *, source: str = "study", 
     def res(p: Path | None) -> Path | None:
         return None if p is None else (p if p.is_absolute() else base / p)
 
-    inputs = study.inputs.model_copy(update={"manifest": res(study.inputs.manifest), "clinical": res(study.inputs.clinical)})
+    inputs = study.inputs.model_copy(update={"manifest": res(study.inputs.manifest), "clinical": res(study.inputs.clinical),
+                                             "features": res(study.inputs.features)})
     features = study.features
     if isinstance(features.params, Path):
         features = features.model_copy(update={"params": res(features.params)})

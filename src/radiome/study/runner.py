@@ -90,6 +90,9 @@ STAGES: tuple[StageSpec, ...] = (
               ("validate", "extract")),
     StageSpec("combined", st.stage_combined, ("covariates", "clinical", "outcome"), ("clinical", "models")),
     StageSpec("evaluation", st.stage_evaluation, ("evaluation", "validation"), ("clinical", "models", "combined")),
+    StageSpec("results", lambda ctx: [stage_results(ctx)], (),
+              ("validate", "extract", "clinical", "models", "combined", "evaluation")),
+    StageSpec("report", lambda ctx: stage_report(ctx), ("report",), ("results",)),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)
 ALIASES = {"selection": "models", "selection+models": "models", "evaluate": "evaluation", "extraction": "extract"}
@@ -113,6 +116,9 @@ def _section(study: Study, name: str) -> Any:
 
 def input_checksums(study: Study) -> dict[str, str]:
     """SHA-256 of the manifest, clinical table, parameter file and every image and mask."""
+    if study.is_table:
+        files = [Path(study.inputs.features)] + ([Path(study.inputs.clinical)] if study.inputs.clinical else [])
+        return {str(f): sha256_file(f) if f.exists() else "missing" for f in files}
     files: list[Path] = [Path(study.inputs.manifest)]
     if study.inputs.clinical is not None:
         files.append(Path(study.inputs.clinical))
@@ -219,7 +225,7 @@ def run_study(
             progress.stage_finished(spec.name, True, 0.0)
             continue
         _cache_path(out, spec.name).unlink(missing_ok=True)  # a failed stage leaves no stale entry
-        ctx = st.Context(study, out, progress.message)
+        ctx = st.Context(study, out, progress.message, {k: v for k, v in keys.items() if k != spec.name})
         try:
             produced = spec.func(ctx)
         except StageError:
@@ -236,12 +242,7 @@ def run_study(
         result.files[spec.name] = sorted(rels)
         progress.stage_finished(spec.name, False, timings[spec.name])
 
-    try:
-        results = collect_results(study, out, keys)
-    except Exception as exc:  # noqa: BLE001
-        raise StageError("results", f"{type(exc).__name__}: {exc}") from exc
-    result.results = write_text_atomic(out / "results.json",
-                                       json.dumps(results, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    result.results = out / "results.json"
     result.run_json = write_run_record(
         out / "run.json",
         run_record(
@@ -262,11 +263,35 @@ def run_study(
     return result
 
 
+def stage_results(ctx: st.Context) -> Path:
+    """``results.json``: every number of the run (deterministic; the report reads it)."""
+    keys = {k: v for k, v in ctx.keys.items() if k in STAGE_NAMES[:STAGE_NAMES.index("results")]}
+    results = collect_results(ctx.study, ctx.out, keys)
+    return write_text_atomic(ctx.out / "results.json",
+                             json.dumps(results, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def stage_report(ctx: st.Context) -> list[Path]:
+    """``report/report.html`` and its figures (PNG, SVG, PDF)."""
+    from radiome.report import build_report
+
+    return build_report(ctx.study, ctx.out)
+
+
 def _csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype={"patient_id": str})
     except (OSError, pd.errors.EmptyDataError):
         return pd.DataFrame()
+
+
+def _table1_types(df: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 read as text (its cells are formatted strings), with the numeric columns restored."""
+    df = df.copy()
+    for c in df.columns:
+        if c in ("p_value", "missing") or (c.split("_")[0] in ("mean", "sd", "median", "q1", "q3", "n") and "_" in c):
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df
 
 
 def collect_results(study: Study, out: Path, keys: dict[str, str]) -> dict[str, Any]:
@@ -281,6 +306,10 @@ def collect_results(study: Study, out: Path, keys: dict[str, str]) -> dict[str, 
             for s in st.SPLITS if (split["split"] == s).any()
         },
     }
+    res["input"] = "table" if study.is_table else "images"
+    if (out / "clinical" / "table1.csv").exists():
+        res["table1"] = st.records(pd.read_csv(out / "clinical" / "table1.csv", dtype=str, keep_default_na=False)
+                                   .replace({"": None}).pipe(_table1_types))
     clin = json.loads((out / "clinical" / "clinical_model.json").read_text())
     res["clinical"] = {
         **clin,
@@ -300,6 +329,11 @@ def collect_results(study: Study, out: Path, keys: dict[str, str]) -> dict[str, 
             icc = _csv(folder / "icc.csv")
             thr = study.selection.icc_threshold
             entry["icc"] = {"n_features": len(icc), "n_reproducible": int((icc["icc"] >= thr).sum())}
+        if (folder / "lasso.json").exists():
+            entry["lasso"] = json.loads((folder / "lasso.json").read_text())
+        entry["best_classifier"] = st.best_classifier(entry["classifiers"])
+        if (folder / "shap.json").exists():
+            entry["shap"] = json.loads((folder / "shap.json").read_text())
         cfold = out / "combined" / set_name
         entry["combined"] = st.records(_csv(cfold / "combined_multivariate.csv"))
         res["radiomics"][set_name] = entry
@@ -327,6 +361,50 @@ class _Printer:
         self.console.print(f"      {text}")
 
 
+def summary_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (ROI set, model) of the headline models: clinical, Rad-score, best classifier and
+    combined, with the test (else train) AUC and its DeLong CI."""
+    idx = {(m["model"], m["split"]): m for m in results.get("metrics", [])}
+    split = "test" if any(k[1] == "test" for k in idx) else "train"
+    rows = []
+    if ("clinical", split) in idx:
+        m = idx[("clinical", split)]
+        rows.append({"roi_set": "-", "model": "clinical", "split": split, "auc": m["auc"],
+                     "lower": m["auc_delong_lower"], "upper": m["auc_delong_upper"]})
+    for set_name, entry in results.get("radiomics", {}).items():
+        best = entry.get("best_classifier")
+        for name in (f"radscore[{set_name}]", f"{set_name}/{best}", f"combined[{set_name}]"):
+            m = idx.get((name, split))
+            if m is not None:
+                rows.append({"roi_set": set_name, "model": name + (" (best)" if name.endswith(f"/{best}") else ""),
+                             "split": split, "auc": m["auc"], "lower": m["auc_delong_lower"],
+                             "upper": m["auc_delong_upper"]})
+    return rows
+
+
+def print_summary(res: RunResult) -> None:
+    """The end-of-run table (headline models, test AUC with 95 % CI) and where the outputs are."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    try:
+        results = json.loads(Path(res.results).read_text())
+    except (OSError, ValueError, TypeError):
+        return
+    t = Table(title="Headline models", title_justify="left")
+    for col in ("ROI set", "model", "set", "AUC (95 % CI)"):
+        t.add_column(col, justify="right" if col.startswith("AUC") else "left")
+    for r in summary_rows(results):
+        auc = "-" if r["auc"] is None else f"{r['auc']:.3f} ({r['lower']:.3f}-{r['upper']:.3f})"
+        t.add_row(r["roi_set"], r["model"], r["split"], auc)
+    console.print(t)
+    report = res.out / "report" / "report.html"
+    console.print(f"results: {res.results}\nprovenance: {res.run_json}"
+                  + (f"\nreport: [bold]{report}[/bold]" if report.is_file() else "")
+                  + f"\noutput folder: {res.out}")
+
+
 def run_command(study: Path, out: Path | None = None, from_stage: str | None = None, quiet: bool = False) -> int:
     """``radiome run STUDY [--out DIR] [--from STAGE] [--quiet]``; returns the exit code (0 ok, 1 error)."""
     from radiome.study.loader import load_study
@@ -340,7 +418,5 @@ def run_command(study: Path, out: Path | None = None, from_stage: str | None = N
         Console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
         return 1
     if not quiet:
-        from rich.console import Console
-
-        Console(stderr=True).print(f"results: {res.results}\nprovenance: {res.run_json}")
+        print_summary(res)
     return 0

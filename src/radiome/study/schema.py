@@ -33,9 +33,21 @@ class _Section(BaseModel):
 
 
 class Inputs(_Section):
-    """Where the cohort is: a manifest with one row per patient, and optional extra tables."""
+    """Where the cohort is: a manifest with one row per patient (images and masks), or a feature
+    table (features already computed: the image stages are skipped), and optional extra tables."""
 
-    manifest: Path = Field(description="CSV/TSV/XLSX with one row per patient; relative paths in it resolve against its folder.")
+    manifest: Path | None = Field(
+        None, description="CSV/TSV/XLSX with one row per patient; relative paths in it resolve against its folder."
+    )
+    features: Path | None = Field(
+        None,
+        description="Instead of a manifest: a feature table (CSV/TSV/XLSX/Parquet), one row per patient with "
+        "the id, the outcome, feature columns and optional clinical and cohort columns.",
+    )
+    feature_columns: list[str] | None = Field(
+        None, description="Feature columns of the feature table; default: every numeric column that is not the "
+        "id, outcome, a covariate or the cohort column.",
+    )
     clinical: Path | None = Field(None, description="Optional clinical table joined on the id column.")
     id_column: str = "patient_id"
     image_column: str = "image"
@@ -44,6 +56,25 @@ class Inputs(_Section):
     second_mask_column: str | None = Field(
         None, description="Column with a second reader's (or second session's) mask, for ICC reproducibility."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_shorthand(cls, v: object) -> object:
+        # `id: ID` is shorthand for `id_column: ID` (feature-table studies)
+        if isinstance(v, dict) and "id" in v:
+            v = dict(v)
+            if "id_column" in v:
+                raise ValueError("give either 'id' or 'id_column', not both")
+            v["id_column"] = v.pop("id")
+        return v
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Inputs":
+        if (self.manifest is None) == (self.features is None):
+            raise ValueError("give exactly one of 'manifest' (images and masks) or 'features' (a feature table)")
+        if self.features is not None and self.second_mask_column:
+            raise ValueError("'second_mask_column' needs images and masks: not available with a feature table")
+        return self
 
 
 class Roi(_Section):
@@ -213,7 +244,8 @@ class Study(_Section):
     name: str = "study"
     description: str | None = None
     inputs: Inputs
-    rois: dict[RoiName, Roi] = Field(min_length=1)
+    rois: dict[RoiName, Roi] = Field(default_factory=dict, description="Required with a manifest; none with a "
+                                     "feature table.")
     outcome: Outcome | None = None
     covariates: list[Covariate] = []
     checks: Checks = Checks()
@@ -225,6 +257,33 @@ class Study(_Section):
     evaluation: EvaluationSection = EvaluationSection()
     report: ReportSection = ReportSection()
     output_dir: Path = Field(Path("results"), description="Where results go; relative to the study file.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inputs_outcome_shorthand(cls, v: object) -> object:
+        # `inputs: {features: t.csv, id: ID, outcome: Target}`: the outcome named under inputs
+        if isinstance(v, dict) and isinstance(v.get("inputs"), dict) and "outcome" in v["inputs"]:
+            v = dict(v)
+            inputs = dict(v["inputs"])
+            col = inputs.pop("outcome")
+            v["inputs"] = inputs
+            if v.get("outcome") is not None:
+                raise ValueError("the outcome is named twice: under inputs and in the outcome section")
+            v["outcome"] = col if isinstance(col, dict) else {"column": col}
+        return v
+
+    @model_validator(mode="after")
+    def _rois_with_images(self) -> "Study":
+        if self.inputs.manifest is not None and not self.rois:
+            raise ValueError("rois: name at least one ROI (name: label value) for an image study")
+        if self.inputs.features is not None and self.rois:
+            raise ValueError("rois: a feature-table study has no ROIs (the features are given)")
+        return self
+
+    @property
+    def is_table(self) -> bool:
+        """True for a feature-table study (no images)."""
+        return self.inputs.features is not None
 
     @field_validator("rois", mode="before")
     @classmethod

@@ -27,7 +27,7 @@ import json
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ class Context:
     study: Study
     out: Path
     message: Callable[[str], None] = lambda s: None
+    keys: dict[str, str] = field(default_factory=dict)  # cache keys of the stages before this one
 
     def path(self, *parts: str) -> Path:
         return self.out.joinpath(*parts)
@@ -110,7 +111,12 @@ def read_split(ctx: Context) -> pd.DataFrame:
     return pd.read_csv(ctx.path("split.csv"), dtype={"patient_id": str})
 
 
+TABLE_ROI = "table"  # the one pseudo-ROI of a feature-table study (its columns keep their names)
+
+
 def roi_sets(study: Study) -> dict[str, list[str]]:
+    if study.is_table:
+        return {"all": [TABLE_ROI]}
     rois = study.features.rois or list(study.rois)
     return dict(study.models.roi_sets) if study.models.roi_sets else {"all": list(rois)}
 
@@ -124,6 +130,37 @@ def clinical_table(study: Study) -> pd.DataFrame:
             continue
         rows.append({"patient_id": c.patient_id, OUTCOME: int(c.label), **c.covariates})
     return pd.DataFrame(rows)
+
+
+def outcome_names(study: Study) -> dict[int, str]:
+    """Display names of the coded outcome: the raw values of the outcome column when there are two
+    (e.g. {0: 'mild', 1: 'severe'}), else 'negative'/'positive'."""
+    cohort = load_cohort(study)
+    names: dict[int, str] = {}
+    for c in cohort.cases:
+        if c.label is not None and c.outcome is not None and not (isinstance(c.outcome, float) and math.isnan(c.outcome)):
+            names.setdefault(int(c.label), str(c.outcome))
+    if len(names) != 2 or len(set(names.values())) != 2:
+        return {0: "negative", 1: "positive"}
+    return names
+
+
+def stage_table1(ctx: Context, table: pd.DataFrame, split: pd.DataFrame) -> list[Path]:
+    """Table 1 by outcome group (all labelled patients) and training vs test characteristics."""
+    from radiome.evaluate.baseline import baseline_table
+
+    study = ctx.study
+    names, cat, _ = _covariate_args(study)
+    files: list[Path] = []
+    if not names:
+        return files
+    df = table.merge(split[["patient_id", "split"]], on="patient_id")
+    t1 = baseline_table(df, OUTCOME, names, cat, group_labels=outcome_names(study))
+    files.append(write_csv(ctx.path("clinical", "table1.csv"), t1))
+    if df["split"].nunique() >= 2:
+        t2 = baseline_table(df, "split", names, cat)
+        files.append(write_csv(ctx.path("clinical", "table1_split.csv"), t2))
+    return files
 
 
 # ------------------------------------------------------------------------------------------------
@@ -154,7 +191,67 @@ def make_split(study: Study) -> pd.DataFrame:
     )
 
 
+def feature_table(study: Study) -> pd.DataFrame:
+    """The feature table of a table study: patient_id and the feature columns (numeric)."""
+    from radiome.io.cohort import read_table
+
+    inp = study.inputs
+    df = read_table(inp.features, id_column=inp.id_column, what="feature table")
+    if inp.feature_columns is not None:
+        missing = [c for c in inp.feature_columns if c not in df.columns]
+        if missing:
+            raise RadiomeError(f"feature_columns not in the table: {', '.join(missing[:10])}", path=inp.features)
+        cols = list(inp.feature_columns)
+        bad = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c])]
+        if bad:
+            raise RadiomeError(f"feature column(s) with non-numeric values: {', '.join(bad[:10])}", path=inp.features)
+    else:
+        skip = {inp.id_column, inp.cohort_column, *(c.name for c in study.covariates)}
+        if study.outcome is not None:
+            skip.add(study.outcome.column)
+        cols = [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])
+                and not pd.api.types.is_bool_dtype(df[c])]
+    if not cols:
+        raise RadiomeError("the feature table has no numeric feature column", path=inp.features)
+    out = df[[inp.id_column, *cols]].rename(columns={inp.id_column: "patient_id"})
+    out["patient_id"] = out["patient_id"].astype(str)
+    return out
+
+
+def _validate_table(ctx: Context) -> list[Path]:
+    """Checks of a feature-table study: the table faults of the cohort loader, the features' values."""
+    from radiome.io.cohort import load_cohort
+
+    study = ctx.study
+    cohort = load_cohort(study)
+    faults = [f.as_dict() for f in cohort.faults]
+    table = feature_table(study)
+    feats = table.drop(columns=["patient_id"])
+    nonfinite = {c: int((~np.isfinite(feats[c].to_numpy(dtype=float))).sum()) for c in feats.columns}
+    bad = {c: n for c, n in nonfinite.items() if n}
+    folder = ctx.path("validation")
+    summary = {"input": "feature table", "file": str(study.inputs.features), "n_patients": len(table),
+               "n_features": feats.shape[1], "features_with_missing": bad,
+               "n_faults": len(faults)}
+    files = [write_csv(folder / "validation_faults.csv", pd.DataFrame(faults)),
+             write_json(folder / "validation_summary.json", summary)]
+    if bad:
+        ctx.message(f"{len(bad)} feature column(s) have missing or non-finite values and are left out of the models "
+                    f"(e.g. {next(iter(bad))!r})")
+    errors = [f for f in cohort.faults if f.severity == "error"]
+    if errors:
+        first = "; ".join(f"{f.patient or ''} {f.check}: {f.message}".strip() for f in errors[:3])
+        raise RadiomeError(f"{len(errors)} problem(s) in the feature table {study.inputs.features}: {first}")
+    return files
+
+
 def stage_validate(ctx: Context) -> list[Path]:
+    if ctx.study.is_table:
+        files = _validate_table(ctx)
+        if ctx.study.outcome is None:
+            raise RadiomeError("the study has no outcome: nothing to model")
+        files.append(write_csv(ctx.path("split.csv"), make_split(ctx.study)))
+        return files
     report = validate_cohort(ctx.study, out_dir=ctx.path("validation"), jobs=ctx.study.features.jobs)
     files = list(report.write(ctx.path("validation")).values())
     if not report.ok:
@@ -185,6 +282,13 @@ def reader2_study(study: Study) -> Study:
 
 
 def stage_extract(ctx: Context) -> list[Path]:
+    if ctx.study.is_table:  # features given: the table becomes the feature file, unchanged
+        table = feature_table(ctx.study)
+        table.insert(1, "roi", TABLE_ROI)
+        target = ctx.path("features", "features.parquet")
+        with atomic_path(target) as tmp:
+            table.to_parquet(tmp, index=False)
+        return [target]
     files: list[Path] = []
     runs = [("features", ctx.study)]
     if uses_icc(ctx.study):
@@ -210,8 +314,12 @@ def wide_features(path: Path, rois: list[str]) -> pd.DataFrame:
     feats = [c for c in long.columns if c not in ("patient_id", "roi", "label")]
     feats = [c for c in feats if pd.api.types.is_numeric_dtype(long[c])]
     wide = long.pivot(index="patient_id", columns="roi", values=feats)
-    wide.columns = [f"{roi}_{feat}" for feat, roi in wide.columns]
-    order = [f"{roi}_{f}" for roi in rois for f in feats if f"{roi}_{f}" in wide.columns]
+
+    def name(roi: str, feat: str) -> str:
+        return feat if roi == TABLE_ROI else f"{roi}_{feat}"
+
+    wide.columns = [name(roi, feat) for feat, roi in wide.columns]
+    order = [name(roi, f) for roi in rois for f in feats if name(roi, f) in wide.columns]
     wide = wide[order]
     wide.index = wide.index.astype(str)
     return wide
@@ -251,6 +359,7 @@ def stage_clinical(ctx: Context) -> list[Path]:
     split = read_split(ctx)
     if names:
         table = clinical_table(study).merge(split[["patient_id", "split"]], on="patient_id")
+        files += stage_table1(ctx, table.drop(columns=["split"]), split)
         train = table[table["split"] == "train"].reset_index(drop=True)
         missing = "error" if sec.missing == "error" else sec.missing
         with warnings.catch_warnings():
@@ -370,15 +479,73 @@ def model_matrix(ctx: Context, rois: list[str]) -> tuple[pd.DataFrame, pd.DataFr
     return X, split.loc[ids]
 
 
-def stage_models(ctx: Context) -> list[Path]:
+def _lasso_outputs(ctx: Context, set_name: str, pipe, names_in: list[str], X_train: pd.DataFrame) -> list[Path]:
+    """The LASSO's coefficient path and CV curve, its lambdas, and the correlation of the selected
+    features on the training patients (figures of the report)."""
+    lasso = pipe.steps[-1][1]
+    folder = ctx.path("models", set_name)
+    path = lasso.cv_result_.fit
+    lp = pd.DataFrame(np.asarray(path.beta).T, columns=names_in)
+    lp.insert(0, "lambda", path.lambdas)
+    info = {"rule": lasso.rule, "lambda_min": lasso.lambda_min_, "lambda_1se": lasso.lambda_1se_,
+            "lambda": lasso.lambda_, "lambda_moved": bool(lasso.lambda_moved_), "n_candidates": len(names_in),
+            "n_selected": int(np.count_nonzero(lasso.coef_)), "n_folds": int(lasso.n_folds)}
+    chosen = [n for n, c in zip(names_in, lasso.coef_, strict=True) if c != 0]
+    Z = pipe[:-1].transform(X_train) if len(pipe.steps) > 1 else X_train
+    Z = pd.DataFrame(np.asarray(Z, dtype=float), columns=names_in)
+    corr = Z[chosen].corr(method="pearson") if chosen else pd.DataFrame()
+    return [
+        write_csv(folder / "lasso_path.csv", lp),
+        write_csv(folder / "lasso_cv.csv", lasso.cv_curve_),
+        write_json(folder / "lasso.json", info),
+        write_csv(folder / "selected_correlation.csv", corr, index=True),
+    ]
+
+
+def best_classifier(best: dict[str, Any]) -> str:
+    """The classifier with the highest inner-CV AUC (training data only: no peeking at the test set);
+    ties go to the first listed."""
+    scored = [(v.get("inner_cv_auc"), k) for k, v in best.items()]
+    finite = [(a, k) for a, k in scored if a is not None and math.isfinite(a)]
+    if not finite:
+        return next(iter(best))
+    top = max(a for a, _ in finite)
+    return next(k for a, k in finite if a == top)
+
+
+def _shap_outputs(ctx: Context, set_name: str, best: dict[str, Any], fitted: dict[str, Any], X: pd.DataFrame,
+                  split: pd.DataFrame) -> list[Path]:
+    """SHAP values of the best classifier (by inner-CV AUC) for every patient, on the probability
+    scale, with the training patients as background (:func:`radiome.models.explain.shap_values`)."""
+    from radiome.models.explain import shap_values
+
+    name = best_classifier(best)
+    tr = (split["split"] == "train").to_numpy()
+    res = shap_values(fitted[name], X, X[tr], seed=ctx.study.validation.seed)
+    folder = ctx.path("models", set_name)
+    vals = res.values.copy()
+    vals.insert(0, "split", split["split"].to_numpy())
+    data = res.data.copy()
+    data.insert(0, "split", split["split"].to_numpy())
+    return [
+        write_csv(folder / "shap_values.csv", vals, index=True),
+        write_csv(folder / "shap_data.csv", data, index=True),
+        write_json(folder / "shap.json", {"model": name, "base_value": res.base_value, "method": res.method,
+                                          "mean_abs": res.mean_abs}),
+    ]
+
+
+def _model_set(ctx: Context, set_name: str, rois: list[str]) -> tuple[list[Path], pd.DataFrame, list[pd.DataFrame]]:
+    """Selection, Rad-score and classifiers of one ROI set: (files, Rad-scores, predictions)."""
+    from radiome._threads import single_blas_thread
     from radiome.models.combined import rad_score
-    from radiome.models.validation import external
+    from radiome.models.validation import _Cache, external
 
     study = ctx.study
     m, v = study.models, study.validation
     files: list[Path] = []
-    preds, scores = [], []
-    for set_name, rois in roi_sets(study).items():
+    preds: list[pd.DataFrame] = []
+    with single_blas_thread():
         X, split = model_matrix(ctx, rois)
         if X.shape[1] == 0:
             raise RadiomeError(f"ROI set {set_name!r}: no feature without missing values")
@@ -407,29 +574,61 @@ def stage_models(ctx: Context) -> list[Path]:
         files.append(write_csv(ctx.path("models", set_name, "selected_features.csv"), sel))
         files.append(write_text_atomic(ctx.path("models", set_name, "radscore_formula.txt"),
                                        lasso.radscore_formula() + "\n"))
+        files += _lasso_outputs(ctx, set_name, pipe, names_in, X[tr])
         rs = rad_score(pipe, X).to_numpy()
-        scores.append(pd.DataFrame({"patient_id": X.index, "roi_set": set_name, "split": split["split"].to_numpy(),
-                                    "y": y, "rad_score": rs}))
+        score = pd.DataFrame({"patient_id": X.index, "roi_set": set_name, "split": split["split"].to_numpy(),
+                              "y": y, "rad_score": rs})
         preds.append(pd.DataFrame({"patient_id": X.index, "split": split["split"].to_numpy(), "y": y,
                                    "model": f"radscore[{set_name}]", "p": 1.0 / (1.0 + np.exp(-rs))}))
         # classifiers: selection + tuning inside the training patients, predictions for all
         selector = build_selector(study, icc_vals)
-        best = {}
-        for clf in m.classifiers:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    r = external(X[tr], y[tr], X[~tr] if (~tr).any() else X[tr], y[~tr] if (~tr).any() else y[tr],
-                                 clf, selector if selector.steps else None, seed=v.seed, inner_cv=v.cv_folds,
-                                 search=m.search, n_iter=m.n_iter)
-                except ValueError as exc:
-                    raise RadiomeError(f"ROI set {set_name!r}, classifier {clf!r}: {exc}") from None
-                p = np.asarray(r.estimator.predict_proba(X))[:, 1]
-            best[clf] = {"best_params": r.best_params, "inner_cv_auc": r.inner_cv_auc,
-                         "selected_features": r.selected_features}
-            preds.append(pd.DataFrame({"patient_id": X.index, "split": split["split"].to_numpy(), "y": y,
-                                       "model": f"{set_name}/{clf}", "p": p}))
+        best: dict[str, Any] = {}
+        fitted: dict[str, Any] = {}
+        # one selection cache for every classifier: the split and the inner folds are the same, so
+        # the chain is fitted once per fold, not once per classifier and hyper-parameter
+        with _Cache(bool(selector.steps)) as mem:
+            for clf in m.classifiers:
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    try:
+                        r = external(X[tr], y[tr], X[~tr] if (~tr).any() else X[tr], y[~tr] if (~tr).any() else y[tr],
+                                     clf, selector if selector.steps else None, seed=v.seed, inner_cv=v.cv_folds,
+                                     search=m.search, n_iter=m.n_iter, _memory=mem)
+                    except ValueError as exc:
+                        raise RadiomeError(f"ROI set {set_name!r}, classifier {clf!r}: {exc}") from None
+                    p = np.asarray(r.estimator.predict_proba(X))[:, 1]
+                best[clf] = {"best_params": r.best_params, "inner_cv_auc": r.inner_cv_auc,
+                             "selected_features": r.selected_features}
+                fitted[clf] = r.estimator
+                preds.append(pd.DataFrame({"patient_id": X.index, "split": split["split"].to_numpy(), "y": y,
+                                           "model": f"{set_name}/{clf}", "p": p}))
         files.append(write_json(ctx.path("models", set_name, "best_params.json"), best))
+        files += _shap_outputs(ctx, set_name, best, fitted, X, split)
+    return files, score, preds
+
+
+def _model_set_task(args: tuple[Study, Path, str, list[str]]) -> tuple[list[Path], pd.DataFrame, list[pd.DataFrame]]:
+    study, out, set_name, rois = args
+    return _model_set(Context(study, out), set_name, rois)
+
+
+def stage_models(ctx: Context) -> list[Path]:
+    """Every ROI set's models; the sets run in parallel processes (``features.jobs``), each with one
+    BLAS thread, so the results do not depend on the number of processes."""
+    sets = roi_sets(ctx.study)
+    tasks = [(ctx.study, ctx.out, name, rois) for name, rois in sets.items()]
+    workers = min(ctx.study.features.jobs, len(tasks))
+    if workers > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            parts = list(pool.map(_model_set_task, tasks))
+    else:
+        parts = [_model_set(ctx, name, rois) for name, rois in sets.items()]
+    files = [f for part in parts for f in part[0]]
+    scores = [part[1] for part in parts]
+    preds = [p for part in parts for p in part[2]]
     files.append(write_csv(ctx.path("models", "radscore.csv"), pd.concat(scores, ignore_index=True)))
     files.append(write_csv(ctx.path("models", "predictions.csv"), pd.concat(preds, ignore_index=True)))
     return files

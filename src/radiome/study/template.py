@@ -103,3 +103,88 @@ def write_template(path: str | Path, *, force: bool = False) -> Path:
     if path.exists() and not force:
         raise ConfigError("file exists; use --force to overwrite it", path=path)
     return write_text_atomic(path, TEMPLATE)
+
+
+RADIOMICS_HINTS = ("original", "wavelet", "log-sigma", "firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm",
+                   "shape", "square", "logarithm", "exponential", "gradient", "lbp")
+ID_NAMES = ("patient_id", "id", "subject", "subject_id", "participant_id", "case", "case_id", "patient")
+OUTCOME_NAMES = ("outcome", "label", "target", "group", "class", "y", "diagnosis", "status")
+
+
+def _guess(columns: list[str], names: tuple[str, ...]) -> str | None:
+    low = {c.lower(): c for c in columns}
+    return next((low[n] for n in names if n in low), None)
+
+
+def table_template(table: str | Path, study_path: str | Path, *, id_column: str | None = None,
+                   outcome: str | None = None, positive: str | None = None) -> str:
+    """The text of a study file for a feature table (``radiome init --from-table``).
+
+    The id column, the outcome and the clinical covariates are guessed from the column names when
+    not given: feature columns are the numeric columns named like radiomics features (PyRadiomics
+    names) or, if none is, every numeric column; other columns become suggested covariates.
+    """
+    import os
+
+    import pandas as pd
+
+    from radiome.io.cohort import read_table
+
+    table, study_path = Path(table), Path(study_path)
+    df = read_table(table, what="feature table")
+    cols = list(df.columns)
+    idc = id_column or _guess(cols, ID_NAMES) or cols[0]
+    out = outcome or _guess(cols, OUTCOME_NAMES)
+    for given, what in ((id_column, "id"), (outcome, "outcome")):
+        if given is not None and given not in cols:
+            raise ConfigError(f"--{what} {given!r} is not a column of the table ({', '.join(cols[:8])}...)", path=table)
+    if out is None:
+        binary = [c for c in cols if c != idc and df[c].dropna().nunique() == 2]
+        if not binary:
+            raise ConfigError("cannot guess the outcome column (no column with two values); give --outcome",
+                              path=table)
+        out = binary[0]
+    rest = [c for c in cols if c not in (idc, out, "cohort")]
+    numeric = [c for c in rest if pd.api.types.is_numeric_dtype(df[c])]
+    radiomic = [c for c in numeric if any(h in c.lower() for h in RADIOMICS_HINTS)]
+    features = radiomic or numeric
+    covariates = [c for c in rest if c not in features]
+    values = sorted(map(str, df[out].dropna().unique()))
+    hints = ("case", "cases", "patient", "patients", "yes", "true", "positive", "severe", "event", "malignant", "high",
+             "disease", "responder")
+    guessed = next((v for v in values if v.lower() in hints), values[-1] if values else None)
+    pos = positive if positive is not None else (None if set(values) <= {"0", "1", "0.0", "1.0"} else guessed)
+    rel = os.path.relpath(table.resolve(), study_path.resolve().parent)
+    cov_lines = "".join(
+        f"  - {{name: {c}, categorical: true}}\n" if not pd.api.types.is_numeric_dtype(df[c]) else f"  - {c}\n"
+        for c in covariates
+    ) or "  []\n"
+    header = (
+        f"# radiome study file for the feature table {table.name} (radiome init --from-table).\n"
+        f"# {len(df)} rows; {len(features)} feature columns"
+        f"{' (named like radiomics features)' if radiomic else ' (every numeric column)'}; check the guesses below.\n"
+        f"name: {table.stem}\n"
+        "description: null\n\n"
+        "inputs:\n"
+        f"  features: {rel}\n"
+        f"  id: {idc}\n"
+        + (f"  feature_columns: null          # default: the {len(features)} columns guessed\n")
+        + "  cohort_column: cohort           # optional column: train / test / external\n\n"
+        "outcome:\n"
+        f"  column: {out}\n"
+        + (f"  positive: {pos}               # values: {', '.join(values[:6])}\n" if pos is not None else "")
+        + "\ncovariates:                       # the table's non-feature columns (clinical model)\n"
+        + (cov_lines if covariates else "  []\n")
+    )
+    body = TEMPLATE[TEMPLATE.index("clinical:                         # univariate"):]
+    body = body.replace("  chain: [zscore, icc, univariate, mrmr, lasso]   # also: variance, correlation, svm_rfe",
+                        "  chain: [zscore, univariate, mrmr, lasso]   # also: variance, correlation, svm_rfe")
+    return header + "\n" + body
+
+
+def write_table_template(table: str | Path, path: str | Path, *, force: bool = False, **kwargs: str | None) -> Path:
+    """Write :func:`table_template` to ``path`` (refuses to overwrite unless ``force``)."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise ConfigError("file exists; use --force to overwrite it", path=path)
+    return write_text_atomic(path, table_template(table, path, **kwargs))
