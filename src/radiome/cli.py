@@ -113,6 +113,8 @@ def demo(
     validate: Annotated[bool, typer.Option(help="Validate the generated study (without --run).")] = True,
     run: Annotated[bool, typer.Option(help="Run the whole study (radiome run) after generating it.")] = True,
     n_reader2: Annotated[int, typer.Option(min=3, help="Patients segmented by the second reader (ICC).")] = 40,
+    brain: Annotated[bool, typer.Option("--brain", help="The synthetic brain rs-fMRI study instead (60 subjects: "
+                                        "30 patients, 30 controls).")] = False,
 ) -> None:
     """Generate the synthetic lumbar pain demo study (148 patients) and run it end to end.
 
@@ -128,6 +130,9 @@ def demo(
 
     out.mkdir(parents=True, exist_ok=True)
     add_log_file(out / "radiome.log")
+    if brain:
+        _brain_demo(out, seed, run)
+        return
     log.info("generating the demo study into %s (seed %d)", out, seed)
     t0 = time.perf_counter()
     try:
@@ -161,6 +166,32 @@ def demo(
              f"{(out / 'results' / 'report' / 'report.html').resolve()}")
     elif validate:
         _run_validate(paths["study"], resample_mask=False, out=None, jobs=2)
+
+
+def _brain_demo(out: Path, seed: int, run: bool) -> None:
+    """``radiome demo --brain``: generate the synthetic rs-fMRI cohort and (with run) model it."""
+    from radiome.demo.brain import write_brain_demo
+    from radiome.provenance import run_record, write_run_record
+
+    t0 = time.perf_counter()
+    try:
+        with _progress("Generating subjects") as (set_total, advance):
+            set_total(60)
+            paths = write_brain_demo(out, seed=seed, progress=advance)
+    except RadiomeError as exc:
+        _fail(exc)
+    write_run_record(out / "run.json", run_record("demo --brain", {"seed": seed}, [paths["study"]],
+                                                  extra={"elapsed_s": round(time.perf_counter() - t0, 2),
+                                                         "synthetic": True}))
+    _say(f"[green]Synthetic brain demo study written[/green] to {out} in {time.perf_counter() - t0:.1f} s")
+    if run:
+        from radiome.study.runner import run_command
+
+        code = run_command(paths["study"], None, None, quiet=state.verbosity < 0)
+        if code:
+            raise typer.Exit(code)
+        _say(f"[green]Brain demo finished in {time.perf_counter() - t0:.0f} s.[/green] Open the report: "
+             f"{(out / 'results' / 'report' / 'report.html').resolve()}")
 
 
 @app.command("validate")
@@ -336,6 +367,7 @@ def morphometry_case_cmd(
     slice_: Annotated[str, typer.Option("--slice", help="auto, all, or a slice index.")] = "auto",
     reference_label: Annotated[int | None, typer.Option(help="Label of the subcutaneous-fat reference ROI.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON instead of CSV rows.")] = False,
+    dixon: Annotated[Path | None, typer.Option(help="Dixon fat-fraction map on the image grid (--method dixon).")] = None,
 ) -> None:
     """Muscle measures of one case: CSA, fat infiltration area and rate, gray value, asymmetry.
 
@@ -345,7 +377,7 @@ def morphometry_case_cmd(
     """
     from radiome.spine.cohort import morphometry_case_command
 
-    raise typer.Exit(morphometry_case_command(image, mask, labels, method, slice_, reference_label, json_out))
+    raise typer.Exit(morphometry_case_command(image, mask, labels, method, slice_, reference_label, json_out, dixon))
 
 
 @app.command("morphometry")

@@ -126,3 +126,56 @@ def test_registered_cli_command(demo: Path) -> None:
     header = rows[0]
     fat = [dict(zip(header, row)) for row in rows[1:] if row[0] == "MF_L"][0]["fat_rate"]
     assert 0 <= float(fat) <= 1
+
+
+def test_dixon_maps_from_a_manifest_column(demo: Path, tmp_path: Path) -> None:
+    """method dixon reads each patient's fat-fraction map from a manifest column: a constant map of
+    value f gives fat_rate = f for every ROI (hand calculation: the mean of the map in the ROI)."""
+    import shutil
+
+    import SimpleITK as sitk
+
+    work = tmp_path / "demo"
+    shutil.copytree(demo, work)
+    man = pd.read_csv(work / "manifest.csv", dtype=str)
+    truth = {}
+    for i, row in man.iterrows():
+        img = sitk.ReadImage(str(work / row["image"]))
+        f = 0.05 + 0.03 * i
+        ff = sitk.Image(img.GetSize(), sitk.sitkFloat32)
+        ff.CopyInformation(img)
+        ff = ff + f
+        sitk.WriteImage(ff, str(work / f"ff_{row['patient_id']}.nii.gz"))
+        truth[row["patient_id"]] = f
+    man["ff"] = [f"ff_{p}.nii.gz" for p in man["patient_id"]]
+    man.loc[0, "ff"] = ""  # one patient without a map: NaN and a message, the others measured
+    man.to_csv(work / "manifest.csv", index=False)
+    df = morphometry(work / "study.yaml", method="dixon", dixon_column="ff", qa=False, out=tmp_path / "m.csv")
+    first = man.loc[0, "patient_id"]
+    assert math.isnan(df.loc[first, "MF_L_fat_rate"]) and "no Dixon" in df.loc[first, "messages"]
+    for pid, f in truth.items():
+        if pid == first:
+            continue
+        for roi in ("MF_L", "MF_R", "ES_L", "ES_R"):
+            assert df.loc[pid, f"{roi}_fat_rate"] == pytest.approx(f, abs=1e-6)
+    with pytest.raises(ValueError, match="dixon_column"):
+        morphometry(work / "study.yaml", method="dixon", qa=False, out=tmp_path / "m2.csv")
+
+
+def test_disc_label_places_the_auto_slice(demo: Path) -> None:
+    import SimpleITK as sitk
+
+    from radiome.spine import patient_morphometry
+
+    man = pd.read_csv(demo / "manifest.csv", dtype=str)
+    img = sitk.ReadImage(str(demo / man.loc[0, "image"]))
+    mask = sitk.ReadImage(str(demo / man.loc[0, "mask"]))
+    arr = sitk.GetArrayFromImage(mask)
+    k = 1  # a slice that is not the ROI's middle slice
+    arr[k, 60:64, 60:64] = 9  # a small "disc" blob
+    m2 = sitk.GetImageFromArray(arr)
+    m2.CopyInformation(mask)
+    row, _ = patient_morphometry(img, m2, {"MF_L": 1, "MF_R": 2}, {}, disc_label=9)
+    assert row["slice"] == k
+    row, _ = patient_morphometry(img, m2, {"MF_L": 1, "MF_R": 2}, {})
+    assert row["slice"] != k

@@ -60,7 +60,8 @@ EXPECTED = [
 
 def test_outputs_exist(first_run):
     _, out, res, _ = first_run
-    assert res.ran == ["validate", "extract", "clinical", "models", "combined", "evaluation", "results", "report"]
+    assert res.ran == ["validate", "morphometry", "extract", "clinical", "models", "combined", "evaluation", "results",
+                      "report"]
     for rel in EXPECTED:
         assert (out / rel).is_file() and (out / rel).stat().st_size > 0, rel
     assert (out / "models/all/radscore_formula.txt").read_text().startswith("Rad-score = ")
@@ -78,7 +79,7 @@ def test_rerun_is_cached_and_identical(first_run, tmp_path, monkeypatch):
     out = _copy(out, tmp_path)
     calls = Counter(monkeypatch)
     res = run_study(load_study(study_path), out)
-    assert res.ran == [] and len(res.cached) == 8
+    assert res.ran == [] and len(res.cached) == 9
     assert calls.n == 0
     assert (out / "results.json").read_bytes() == results
 
@@ -88,7 +89,7 @@ def test_from_selection_is_identical(first_run, tmp_path, monkeypatch):
     out = _copy(out, tmp_path)
     calls = Counter(monkeypatch)
     res = run_study(load_study(study_path), out, from_stage="selection")
-    assert res.cached == ["validate", "extract", "clinical"]
+    assert res.cached == ["validate", "morphometry", "extract", "clinical"]
     assert res.ran == ["models", "combined", "evaluation", "results", "report"]
     assert calls.n == 0
     assert (out / "results.json").read_bytes() == results
@@ -104,7 +105,7 @@ def test_changing_classifiers_does_not_reextract(first_run, tmp_path, monkeypatc
     finally:
         changed.unlink()
     assert calls.n == 0
-    assert res.cached == ["validate", "extract", "clinical"]
+    assert res.cached == ["validate", "morphometry", "extract", "clinical"]
     assert res.ran == ["models", "combined", "evaluation", "results", "report"]
     comp = pd.read_csv(out / "evaluation/model_comparison.csv")
     assert "all/random_forest" not in set(comp["model"]) and "all/logistic" in set(comp["model"])
@@ -137,7 +138,7 @@ def test_failing_stage_is_named_and_rerun_resumes(first_run, tmp_path):
     assert not (out / ".cache" / "models.json").exists()
     assert (out / "features/features.parquet").is_file()  # earlier outputs remain
     res = run_study(study, out)
-    assert res.cached == ["validate", "extract", "clinical"]
+    assert res.cached == ["validate", "morphometry", "extract", "clinical"]
     assert res.ran == ["models", "combined", "evaluation", "results", "report"]
 
 
@@ -157,3 +158,30 @@ def test_run_command_exit_codes(first_run, tmp_path):
     assert run_command(study_path, out, None, True) == 0
     assert run_command(study_path, out, "nonsense", True) == 1
     assert run_command(tmp_path / "missing.yaml", out, None, True) == 1
+
+
+def test_morphometry_measures_are_clinical_covariates(first_run):
+    """The demo names MF/ES fat rates as covariates (source: morphometry): they reach Table 1 and the
+    univariable logistic models with the values of morphometry.csv (checked with statsmodels)."""
+    import json
+
+    import numpy as np
+    import statsmodels.api as sm
+
+    _, out, _, _ = first_run
+    results = json.loads((out / "results.json").read_text())
+    morph = pd.read_csv(out / "morphometry/morphometry.csv", dtype={"patient_id": str}).set_index("patient_id")
+    split = pd.read_csv(out / "split.csv", dtype={"patient_id": str}).set_index("patient_id")
+    assert results["morphometry"]["covariates"] == ["MF_L_fat_rate", "MF_R_fat_rate", "ES_L_fat_rate",
+                                                    "ES_R_fat_rate"]
+    row = next(r for r in results["table1"] if r["variable"] == "MF_L_fat_rate")
+    v = morph.loc[split.index, "MF_L_fat_rate"]
+    stat = "mean" if row["summary"] == "mean ± SD" else "median"
+    for label, group in ((0, "mild"), (1, "severe")):
+        vals = v[split["label"] == label].to_numpy(float)
+        assert row[f"{stat}_{group}"] == pytest.approx(np.mean(vals) if stat == "mean" else np.median(vals), rel=1e-9)
+    uni = next(r for r in results["clinical"]["univariate"] if r["variable"] == "MF_L_fat_rate")
+    tr = split[split["split"] == "train"]
+    fit = sm.Logit(tr["label"].to_numpy(float), sm.add_constant(morph.loc[tr.index, "MF_L_fat_rate"].to_numpy(float))).fit(disp=0)
+    assert uni["coef"] == pytest.approx(fit.params[1], rel=1e-6)
+    assert uni["p"] == pytest.approx(fit.pvalues[1], rel=1e-6)

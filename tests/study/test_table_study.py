@@ -34,7 +34,7 @@ def table_run(tmp_path_factory):
     data = yaml.safe_load(text)
     data["models"] = {"classifiers": ["logistic", "random_forest"]}
     data["evaluation"] = {"n_bootstrap": 200}
-    data["validation"] = {"test_size": 0.25, "cv_folds": 3, "seed": 3}
+    data["validation"] = {"test_size": 0.25, "cv_folds": 3, "seed": 3, "scheme": "repeated_kfold", "repeats": 2}
     (root / "study.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     res = run_study(load_study(root / "study.yaml"), root / "out")
     return root, text, res
@@ -53,7 +53,8 @@ def test_init_from_table_guesses_id_outcome_features_and_covariates(table_run):
 def test_table_study_runs_without_image_stages(table_run):
     root, _, res = table_run
     out = root / "out"
-    assert res.ran == ["validate", "extract", "clinical", "models", "combined", "evaluation", "results", "report"]
+    assert res.ran == ["validate", "morphometry", "extract", "clinical", "models", "combined", "evaluation", "results",
+                      "report"]
     results = json.loads((out / "results.json").read_text())
     assert results["input"] == "table"
     assert results["split"]["train"]["n"] + results["split"]["test"]["n"] == 90
@@ -67,6 +68,10 @@ def test_table_study_runs_without_image_stages(table_run):
         assert m["auc"] == pytest.approx(roc_auc_ci(d["y"], d["p"]).auc, abs=1e-12)
     html = (out / "report/report.html").read_text()
     assert "Feature-table study: no images" in html and "computed outside radiome" in html
+    # validation.scheme: repeated k-fold on the training patients, per classifier, in the report
+    iv = results["radiomics"]["all"]["classifiers"]["logistic"]["internal_validation"]
+    assert iv["scheme"] == "repeated_kfold" and 0.5 < iv["auc"] <= 1 and iv["auc_sd"] > 0
+    assert "repeated 3-fold CV (2 repeats)" in html and "Internal validation AUC" in html
 
 
 def test_table_with_duplicate_ids_fails_in_validate(tmp_path):

@@ -40,12 +40,23 @@ outcome:
   column: pain_group
   positive: severe
 
-# VAS is not a covariate: the outcome is defined from it.
+# VAS is not a covariate: the outcome is defined from it. The muscles' fat infiltration rates at
+# L4-5 come from the morphometry stage (source: morphometry), as in the lumbar pain study.
 covariates:
   - age
   - {{name: sex, categorical: true, reference: F}}
   - bmi
   - symptom_duration_months
+  - {{name: MF_L_fat_rate, source: morphometry}}
+  - {{name: MF_R_fat_rate, source: morphometry}}
+  - {{name: ES_L_fat_rate, source: morphometry}}
+  - {{name: ES_R_fat_rate, source: morphometry}}
+
+# Spine morphometry (radiome.spine): Otsu fat infiltration on the slice nearest the L4-5 disc
+# (from the facet landmarks in landmarks.csv), CSA, gray values, asymmetry, angles, QA images.
+morphometry:
+  method: otsu
+  slice: auto
 
 validation:
   test_size: 0.2    # stratified 8:2 hold-out, as the lumbar pain study

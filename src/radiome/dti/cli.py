@@ -1,7 +1,7 @@
 """``radiome dti fit``: diffusion tensor fit writing FA, MD, AD and RD maps.
 
 A Typer sub-app (``app``) registered by :mod:`radiome.cli`. A :class:`radiome.errors.RadiomeError`
-becomes one red ``error:`` line on stderr and exit code 2; maps are written atomically.
+becomes one red ``error:`` line on stderr and exit code 1; maps are written atomically.
 """
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ import numpy as np
 import typer
 from rich.console import Console
 
+from radiome._cli import fail, sub_app
 from radiome.errors import GeometryError, RadiomeError
 
-app = typer.Typer(
-    help="Diffusion tensor imaging: tensor fit and scalar maps.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = sub_app("Diffusion tensor imaging: tensor fit and scalar maps.")
 
-ERROR_EXIT = 1  # as radiome.cli: 1 for bad data, 2 (Typer) for bad usage
-_err = Console(stderr=True)
 _out = Console()
 
 
@@ -34,8 +27,7 @@ def _dti() -> None:
 
 
 def _fail(exc: RadiomeError) -> None:
-    _err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
-    raise typer.Exit(ERROR_EXIT)
+    fail(exc)
 
 
 @app.command("fit")

@@ -294,7 +294,6 @@ def _per_direction(P: np.ndarray, gl_int: np.ndarray, n_levels: int, names: list
     distributions, the features that are weighted sums of ``p_{x-y}`` one matrix product, so the
     number of numpy calls (which dominates for small ROIs) stays low.
     """
-    want = set(names)
     gl = gl_int.astype(np.float64)
     Ng = n_levels
     n, G = P.shape[0], P.shape[1]

@@ -13,19 +13,12 @@ from typing import Annotated, Any, Callable
 import typer
 from rich.console import Console
 
+from radiome._cli import fail, sub_app
 from radiome.errors import RadiomeError
 
-app = typer.Typer(
-    name="fmri",
-    help="Voxel-wise resting-state fMRI maps: ALFF, fALFF, ReHo, degree centrality, VMHC, seed FC.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = sub_app("Voxel-wise resting-state fMRI maps: ALFF, fALFF, ReHo, degree centrality, VMHC, seed FC.", name="fmri")
 
 _out = Console()
-_err = Console(stderr=True)
 
 Bold = Annotated[Path, typer.Argument(help="4D BOLD NIfTI (x, y, z, time).")]
 Mask = Annotated[Path, typer.Argument(help="Brain mask NIfTI on the same grid (voxels > 0).")]
@@ -38,8 +31,7 @@ def _run(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except RadiomeError as exc:
-        _err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        fail(exc)
 
 
 def _wrote(*paths: Path) -> None:

@@ -1,7 +1,7 @@
 """``radiome fmri connectome`` and ``radiome fmri graph``: ROI connectivity matrices and graph metrics.
 
 A Typer sub-app (``app``) registered by :mod:`radiome.cli`. Bad input never prints a traceback:
-a :class:`radiome.errors.RadiomeError` becomes one red ``error:`` line on stderr and exit code 2.
+a :class:`radiome.errors.RadiomeError` becomes one red ``error:`` line on stderr and exit code 1.
 Outputs are written atomically (:mod:`radiome._atomic`).
 """
 
@@ -16,24 +16,16 @@ import typer
 from rich.console import Console
 
 from radiome._atomic import write_atomic
+from radiome._cli import fail, sub_app
 from radiome.errors import RadiomeError
 
-app = typer.Typer(
-    help="ROI connectivity matrices and graph-theory metrics.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = sub_app("ROI connectivity matrices and graph-theory metrics.")
 
-ERROR_EXIT = 1  # as radiome.cli: 1 for bad data, 2 (Typer) for bad usage
-_err = Console(stderr=True)
 _out = Console()
 
 
 def _fail(exc: RadiomeError) -> None:
-    _err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
-    raise typer.Exit(ERROR_EXIT)
+    fail(exc)
 
 
 def parse_densities(spec: str) -> np.ndarray:

@@ -298,7 +298,7 @@ def load_cohort(study: Study) -> Cohort:
     needed = []
     if study.outcome is not None:
         needed.append(("outcome", study.outcome.column))
-    needed += [("covariate", c.name) for c in study.covariates]
+    needed += [("covariate", c.name) for c in study.covariates if c.source == "clinical"]
     for kind, col in needed:
         if col not in df.columns:
             where = "manifest or clinical table" if inp.clinical is not None else "manifest"

@@ -30,12 +30,13 @@ from radiome.report.text import checklist_rows, methods_paragraph, rqs_rows
 
 __all__ = ["SECTIONS", "build_report", "fmt_value"]
 
-SECTIONS = ("cohort", "images", "clinical", "selection", "models", "calibration", "decision", "nomogram", "shap",
+SECTIONS = ("cohort", "images", "morphometry", "clinical", "selection", "models", "calibration", "decision", "nomogram", "shap",
             "comparison", "methods", "checklist")
 
 TITLES = {
     "cohort": "Cohort and Table 1",
     "images": "Example images and ROIs",
+    "morphometry": "Spine morphometry",
     "clinical": "Clinical model",
     "selection": "Feature selection and Rad-score",
     "models": "Model comparison and ROC curves",
@@ -209,6 +210,10 @@ def _cohort(ctx: "_Ctx") -> str:
 def _images(ctx: "_Ctx") -> str:
     if ctx.results.get("input") == "table":
         return '<p class="note">Feature-table study: no images.</p>'
+    if ctx.results.get("input") == "brain":
+        b = ctx.study.brain
+        return (f'<p>Brain study: features are regional means of voxel-wise maps ({esc(", ".join(b.metrics))}) over '
+                f"the atlas <code>{esc(b.atlas.name)}</code>, ROI-to-ROI connectivity and graph metrics; no ROI masks.</p>")
     from radiome.report.overlay import example_panels
 
     panels, colours = example_panels(ctx.study, ctx.out)
@@ -217,6 +222,40 @@ def _images(ctx: "_Ctx") -> str:
     fig = fg.roi_overlay_figure(panels, colours)
     return ctx.F(fig, "roi_examples", "Figure. Example axial slices (the slice with the largest ROI area) with the "
                  "ROI outlines, one patient of each outcome group from the training set.")
+
+
+def _morphometry(ctx: "_Ctx") -> str:
+    m = ctx.results.get("morphometry")
+    if not m:
+        return '<p class="note">No morphometry in this study (add a morphometry section or covariates with ' \
+               "source: morphometry).</p>"
+    N = ctx.N
+    parts = [f"<p>Muscle cross-sectional area, fat infiltration ({N('morphometry.method', 's')} method, slice "
+             f"{N('morphometry.slice', 's')}), gray values, asymmetry, vertebral body area and landmark angles were "
+             f"measured for {N('morphometry.n_patients', 'i')} patients; {N('morphometry.n_with_messages', 'i')} "
+             "had a message (missing landmark or ROI: that measure is NaN; see morphometry/morphometry.csv).</p>"]
+    if m.get("covariates"):
+        parts.append("<p>Measures used as clinical covariates: "
+                     + ", ".join(f"<code>{esc(c)}</code>" for c in m["covariates"]) + " (Table 1 and the clinical "
+                     "model).</p>")
+    qa = ctx.out / "morphometry" / "qa"
+    split = _csv(ctx.out / "split.csv")
+    shown = []
+    if not split.empty and qa.is_dir():
+        for label in sorted(split["label"].unique()):
+            ids = split[(split["split"] == "train") & (split["label"] == label)]["patient_id"]
+            shown += [pid for pid in ids if (qa / f"{pid}.png").is_file()][:3]
+    figs = []
+    for pid in shown:
+        b64 = base64.b64encode((qa / f"{pid}.png").read_bytes()).decode("ascii")
+        figs.append(f'<figure data-figure="morphometry_qa_{esc(pid)}" style="max-width:340px"><img '
+                    f'style="width:340px" alt="QA {esc(pid)}" src="data:image/png;base64,{b64}"><figcaption>{esc(pid)}'
+                    f' <span class="note">(<a href="../morphometry/qa/{esc(pid)}.png">PNG</a>)</span></figcaption></figure>')
+    if figs:
+        parts.append('<p class="note">Quality-control gallery (three training patients per outcome group): muscle '
+                     "outlines, fat pixels coloured, angles drawn. Every patient's image is in morphometry/qa/.</p>")
+        parts.append(f'<div class="figrow">{"".join(figs)}</div>')
+    return "".join(parts)
 
 
 def _or_rows(ctx: "_Ctx", key: str, rows: list[dict]) -> list[list[str]]:
@@ -252,6 +291,28 @@ def _clinical(ctx: "_Ctx") -> str:
     return "".join(parts)
 
 
+REGIONAL_PREFIXES = ("nodal_degree_auc_", "nodal_efficiency_auc_", "nodal_strength_auc_", "nodal_clustering_auc_",
+                     "nodal_local_efficiency_auc_", "nodal_betweenness_auc_", "dti_FA_", "dti_MD_", "dti_AD_",
+                     "dti_RD_", "t1_vol_", "t1_mean_", "gm_vol_", "alff_", "falff_", "reho_", "dcw_", "dc_", "vmhc_")
+
+
+def brain_regions(features: list[str]) -> list[str]:
+    """Atlas regions named in brain feature names (``reho_Insula_L``, ``fc_ACC_L__Insula_L``,
+    ``nodal_degree_auc_PCC_R``, ``t1_vol_PFC_R``), in order of first appearance; global graph
+    metrics (``graph_*``) name none."""
+    out: list[str] = []
+    for f in features:
+        parts: list[str] = []
+        if f.startswith("fc_") and "__" in f:
+            parts = f[3:].split("__")
+        else:
+            prefix = next((p for p in REGIONAL_PREFIXES if f.startswith(p)), None)
+            if prefix is not None:
+                parts = [f[len(prefix):]]
+        out += [p for p in parts if p and p not in out]
+    return out
+
+
 def _selection(ctx: "_Ctx") -> str:
     parts = []
     for set_name, entry in ctx.results["radiomics"].items():
@@ -279,6 +340,11 @@ def _selection(ctx: "_Ctx") -> str:
             parts.append(f'<div class="figrow">{"".join(figs)}</div>')
         rows = [[f"<code>{esc(s['feature'])}</code>", ctx.N(f"{base}.selected_features.{i}.coefficient", "4")]
                 for i, s in enumerate(entry["selected_features"])]
+        if ctx.results.get("input") == "brain":
+            regions = brain_regions([s["feature"] for s in entry["selected_features"]])
+            if regions:
+                parts.append("<p>Regions of the selected features: " + ", ".join(f"<b>{esc(r)}</b>" for r in regions)
+                             + ".</p>")
         parts.append(table(["Feature", "LASSO coefficient"], rows, {1}))
         parts.append(f'<p>Rad-score formula:</p><div class="formula">{ctx.N(base + ".radscore_formula", "s")}</div>')
         corr = _csv(folder / "selected_correlation.csv")
@@ -301,9 +367,14 @@ def _models(ctx: "_Ctx") -> str:
     splits = [s for s in ("train", "test", "external") if s in r["split"]]
     models = list(dict.fromkeys(m["model"] for m in r["metrics"]))
     best = {f"{k}/{v.get('best_classifier')}" for k, v in r["radiomics"].items()}
+    internal = {f"{k}/{c}": f"radiomics.{k}.classifiers.{c}.internal_validation"
+                for k, v in r["radiomics"].items() for c, e in v["classifiers"].items() if e.get("internal_validation")}
     rows = []
     for m in models:
         row = [esc(display_name(m)) + (" *" if m in best else "")]
+        if internal:
+            base = internal.get(m)
+            row.append(f"{N(base + '.auc')} ± {N(base + '.auc_sd')}" if base else "-")
         for s in splits:
             i = idx.get((m, s))
             if i is None:
@@ -314,6 +385,11 @@ def _models(ctx: "_Ctx") -> str:
                 row += [N(f"metrics.{i}.accuracy"), N(f"metrics.{i}.sensitivity"), N(f"metrics.{i}.specificity")]
         rows.append(row)
     heads = ["Model"]
+    if internal:
+        first = resolve(r, next(iter(internal.values())))
+        heads.append("Internal validation AUC (mean ± SD)")
+        parts.append(f'<p class="note">Internal validation on the training set: {esc(first["description"])}, with '
+                     "selection and tuning redone in every resample.</p>")
     for s in splits:
         heads += [f"AUC {s} (95 % CI)"] + ([f"Accuracy {s}", f"Sensitivity {s}", f"Specificity {s}"] if s != "train" else [])
     parts.append(table(heads, rows, set(range(1, len(heads)))))
@@ -472,7 +548,7 @@ def _checklist(ctx: "_Ctx") -> str:
 
 
 BUILDERS: dict[str, Callable[["_Ctx"], str]] = {
-    "cohort": _cohort, "images": _images, "clinical": _clinical, "selection": _selection, "models": _models,
+    "cohort": _cohort, "images": _images, "morphometry": _morphometry, "clinical": _clinical, "selection": _selection, "models": _models,
     "calibration": _calibration, "decision": _decision, "nomogram": _nomogram, "shap": _shap,
     "comparison": _comparison, "methods": _methods, "checklist": _checklist,
 }

@@ -60,7 +60,26 @@ def methods_paragraph(study: Any, results: dict[str, Any]) -> list[str]:
     splits = results.get("split", {})
     split_txt = _join([f"{splits[k]['n']} {k} ({splits[k]['n_events']} events)" for k in ("train", "test", "external")
                        if k in splits])
-    if results.get("input") == "table":
+    if results.get("input") == "brain":
+        b = study.brain
+        names = {"alff": "ALFF", "falff": "fALFF", "reho": f"ReHo ({b.reho_neighbours} neighbours, {b.reho_convention})",
+                 "dc": f"degree centrality (r > {b.dc_threshold:g}, binarised and weighted)", "vmhc": "VMHC",
+                 "fc": f"ROI-to-ROI functional connectivity ({b.fc_kind}, Fisher z)",
+                 "graph": "graph metrics (areas under the curve over densities "
+                          f"{b.graph_densities[0]:g}-{b.graph_densities[1]:g})"}
+        paras.append(
+            f"Study population and split. {n} subjects were analysed ({split_txt}); the test set was drawn by "
+            f"stratified random sampling ({1 - v.test_size:.0%}:{v.test_size:.0%}, seed {v.seed}) before any feature "
+            "selection or model fitting."
+        )
+        paras.append(
+            f"Brain features. From the preprocessed resting-state BOLD series (TR from the NIfTI header), radiome "
+            f"{__version__} computed {_join([names[m] for m in b.metrics])}; ALFF/fALFF used the "
+            f"{b.band[0]:g}-{b.band[1]:g} Hz band with the {b.alff_convention.upper()} convention, and voxel maps were "
+            + ({"z": "z-standardised", "m": "divided by their mean", "none": "used unstandardised"}[b.standardize])
+            + f" within each subject's brain mask before averaging over the regions of the atlas {b.atlas.name}."
+        )
+    elif results.get("input") == "table":
         paras.append(
             f"Study population. {n} patients were analysed from a feature table ({split_txt}); the features were "
             f"computed outside radiome and used as given. Patients were split into training and test sets by "
@@ -174,7 +193,7 @@ def rqs_rows(study: Any, results: dict[str, Any]) -> list[dict[str, str]]:
 
 def checklist_rows(study: Any, results: dict[str, Any]) -> list[dict[str, str]]:
     """CLEAR topics the run documents (methods and results) and those left to the author."""
-    table = results.get("input") == "table"
+    table = results.get("input") in ("table", "brain")
     auto = [
         ("Study design / data", "Eligibility criteria, source of data, reference standard", AUTHOR),
         ("Study design / data", "Sample size and class balance",

@@ -89,8 +89,15 @@ def patient_morphometry(
     vb_label: int | None = None,
     qa_path: Path | None = None,
     title: str = "",
+    dixon: sitk.Image | None = None,
+    disc_label: int | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """All measures of one patient as a flat dict, plus messages about what could not be measured."""
+    """All measures of one patient as a flat dict, plus messages about what could not be measured.
+
+    The measured slice (``slice="auto"``) is the one nearest the facet landmarks' mean position;
+    without landmarks, the one nearest the centroid of the disc label (``disc_label``, e.g. an
+    L4-5 disc segmentation) when the mask holds it; else the ROI's middle slice. ``dixon``: the
+    patient's fat-fraction map for ``method="dixon"``."""
     messages: list[str] = []
     lm = landmarks or {}
     row: dict[str, Any] = {}
@@ -102,6 +109,10 @@ def patient_morphometry(
     if facet_pts:
         c = np.mean(facet_pts, axis=0)
         level = float(image.TransformPhysicalPointToContinuousIndex([float(x) for x in c])[2])
+    if level is None and disc_label is not None and disc_label in present:
+        level = float(np.nonzero(arr_mask == disc_label)[0].mean())  # the disc's centroid slice (z index)
+    if method == "dixon" and dixon is None:
+        messages.append("no Dixon fat-fraction map for this patient: fat measures are NaN")
     ref = reference_label
     if method == "reference" and (ref is None or ref not in present):
         messages.append(f"reference ROI label {ref} not in the mask: fat measures are NaN")
@@ -111,13 +122,14 @@ def patient_morphometry(
             messages.append(f"{name}: ROI label {label} is empty or absent")
             row.update({f"{name}_{m}": math.nan for m in MEASURES})
             continue
-        if method == "reference" and (ref is None or ref not in present):
+        if (method == "reference" and (ref is None or ref not in present)) or (method == "dixon" and dixon is None):
             r = muscle_measures(arr_img, arr_mask, label, "otsu", slice=slice, level_index=level, spacing=image.GetSpacing())
             r["fat_area_mm2"] = r["fat_rate"] = r["fat_rate_all"] = math.nan
             r["fat_mask"] = None
         else:
             r = muscle_measures(
-                arr_img, arr_mask, label, method, reference_label=ref, slice=slice, level_index=level, spacing=image.GetSpacing()
+                arr_img, arr_mask, label, method, reference_label=ref, slice=slice, level_index=level,
+                spacing=image.GetSpacing(), dixon=sitk.GetArrayViewFromImage(dixon) if dixon is not None else None,
             )
         results[name] = r
         row.update({f"{name}_{m}": r[m] for m in MEASURES})
@@ -213,8 +225,14 @@ def morphometry(
     qa: bool = True,
     out: str | Path | None = None,
     workers: int = 2,
+    dixon_column: str | None = None,
+    disc_label: int | None = None,
 ) -> pd.DataFrame:
     """Measure every patient of ``study`` (a :class:`~radiome.study.schema.Study` or its YAML path).
+
+    ``dixon_column``: a manifest column with each patient's Dixon fat-fraction map (on the image
+    grid), used by ``method="dixon"``; ``disc_label``: the mask label of the L4-5 disc, which places
+    the ``auto`` slice when a patient has no facet landmarks.
 
     Returns a DataFrame indexed by patient id and writes it to ``out`` (default
     ``<output_dir>/morphometry/morphometry.csv``); QA figures go to ``qa/<patient>.png`` beside the
@@ -244,6 +262,21 @@ def morphometry(
     out_dir = Path(out).parent if out is not None else Path(study.output_dir) / "morphometry"
     mask_col = study.inputs.mask_column
 
+    if method == "dixon" and not dixon_column:
+        raise ValueError("method 'dixon' needs dixon_column: the manifest column of the fat-fraction maps")
+    if dixon_column and dixon_column not in cohort.table.columns:
+        raise ValueError(f"the manifest has no column {dixon_column!r} (Dixon fat-fraction maps)")
+    base = Path(study.inputs.manifest).parent
+
+    def dixon_path(case: Any) -> Path | None:
+        if not dixon_column:
+            return None
+        v = cohort.table.loc[case.row - 2, dixon_column]  # Case.row is the 1-based file row (header = 1)
+        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
+            return None
+        p = Path(str(v).strip())
+        return p if p.is_absolute() else base / p
+
     def one(case: Any) -> tuple[str, dict[str, Any], list[str]]:
         pid = case.patient_id
         try:
@@ -251,6 +284,10 @@ def morphometry(
                 raise ValueError("image or mask path missing in the manifest")
             image = read_image(case.image, patient=pid)
             mask = read_mask(case.masks[mask_col], patient=pid)
+            dpath = dixon_path(case)
+            dixon = read_image(dpath, patient=pid, role="Dixon fat-fraction map") if dpath is not None else None
+            if dixon is not None and dixon.GetSize() != image.GetSize():
+                raise ValueError(f"Dixon map {dpath} has size {dixon.GetSize()}, the image {image.GetSize()}")
             lm = table.get(pid, {})
             row, msgs = patient_morphometry(
                 image,
@@ -263,6 +300,8 @@ def morphometry(
                 vb_label=vb_label,
                 qa_path=out_dir / "qa" / f"{pid}.png" if qa else None,
                 title=pid,
+                dixon=dixon,
+                disc_label=disc_label,
             )
             if not lm:
                 msgs.insert(0, "no landmarks for this patient")
@@ -310,6 +349,7 @@ def morphometry_case_command(
     slice: str = "auto",
     reference_label: int | None = None,
     json_out: bool = False,
+    dixon: Path | None = None,
 ) -> int:
     """Measure the ROIs of one image/mask pair; print CSV (one row per ROI) or JSON. Exit code."""
     from radiome.errors import RadiomeError
@@ -324,9 +364,15 @@ def morphometry_case_command(
         arr_mask = sitk.GetArrayViewFromImage(msk)
         if arr_img.shape != arr_mask.shape:
             raise ValueError(f"image {arr_img.shape} and mask {arr_mask.shape} differ in shape")
+        ff = None
+        if dixon is not None:
+            ff = sitk.GetArrayViewFromImage(read_image(dixon, role="Dixon fat-fraction map"))
+            if ff.shape != arr_img.shape:
+                raise ValueError(f"Dixon map {dixon} {ff.shape} and image {arr_img.shape} differ in shape")
         rows = []
         for name, lab in rois.items():
-            r = muscle_measures(arr_img, arr_mask, lab, method, reference_label=reference_label, slice=sl, spacing=img.GetSpacing())
+            r = muscle_measures(arr_img, arr_mask, lab, method, reference_label=reference_label, slice=sl,
+                                spacing=img.GetSpacing(), dixon=ff)
             r.pop("fat_mask", None)
             r["slices"] = " ".join(str(k) for k in r["slices"])
             rows.append({"roi": name, **r})

@@ -93,7 +93,12 @@ def parse_study(data: dict[str, Any], base_dir: Path, *, source: str = "study", 
     features = study.features
     if isinstance(features.params, Path):
         features = features.model_copy(update={"params": res(features.params)})
-    return study.model_copy(update={"inputs": inputs, "output_dir": res(study.output_dir), "features": features})
+    update = {"inputs": inputs, "output_dir": res(study.output_dir), "features": features}
+    if study.brain is not None:
+        update["brain"] = study.brain.model_copy(update={"atlas": res(study.brain.atlas), "labels": res(study.brain.labels)})
+    if study.morphometry is not None and study.morphometry.landmarks is not None:
+        update["morphometry"] = study.morphometry.model_copy(update={"landmarks": res(study.morphometry.landmarks)})
+    return study.model_copy(update=update)
 
 
 def load_study(path: str | Path) -> Study:

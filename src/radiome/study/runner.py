@@ -1,6 +1,7 @@
 """``radiome run``: the whole study, stage by stage, cached and resumable.
 
-Stages (in order): ``validate`` (cohort checks and the one patient split) -> ``extract``
+Stages (in order): ``validate`` (cohort checks and the one patient split) -> ``morphometry`` (spine
+measures, when the study has a morphometry section) -> ``extract``
 (radiomics features) -> ``clinical`` (clinical model) -> ``models`` (feature selection, Rad-score
 and classifiers; alias ``selection``) -> ``combined`` (clinical + Rad-score, nomogram) ->
 ``evaluation`` (AUCs with CIs, thresholds, calibration, decision curves, DeLong comparisons).
@@ -84,14 +85,15 @@ class StageSpec:
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("validate", st.stage_validate,
               ("inputs", "rois", "outcome", "covariates", "checks", "validation"), uses_inputs=True),
-    StageSpec("extract", st.stage_extract, ("inputs", "rois", "features", "selection_icc"), uses_inputs=True),
-    StageSpec("clinical", st.stage_clinical, ("covariates", "clinical"), ("validate",)),
+    StageSpec("morphometry", st.stage_morphometry, ("inputs", "rois", "morphometry"), ("validate",), uses_inputs=True),
+    StageSpec("extract", st.stage_extract, ("inputs", "rois", "features", "selection_icc", "brain"), uses_inputs=True),
+    StageSpec("clinical", st.stage_clinical, ("covariates", "clinical"), ("validate", "morphometry")),
     StageSpec("models", st.stage_models, ("selection", "models", "validation", "features"),
               ("validate", "extract")),
     StageSpec("combined", st.stage_combined, ("covariates", "clinical", "outcome"), ("clinical", "models")),
     StageSpec("evaluation", st.stage_evaluation, ("evaluation", "validation"), ("clinical", "models", "combined")),
     StageSpec("results", lambda ctx: [stage_results(ctx)], (),
-              ("validate", "extract", "clinical", "models", "combined", "evaluation")),
+              ("validate", "morphometry", "extract", "clinical", "models", "combined", "evaluation")),
     StageSpec("report", lambda ctx: stage_report(ctx), ("report",), ("results",)),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)
@@ -120,6 +122,10 @@ def input_checksums(study: Study) -> dict[str, str]:
         files = [Path(study.inputs.features)] + ([Path(study.inputs.clinical)] if study.inputs.clinical else [])
         return {str(f): sha256_file(f) if f.exists() else "missing" for f in files}
     files: list[Path] = [Path(study.inputs.manifest)]
+    if study.morphometry is not None:
+        files.append(Path(study.morphometry.landmarks or Path(study.inputs.manifest).parent / "landmarks.csv"))
+    if study.brain is not None:
+        files += [Path(study.brain.atlas)] + ([Path(study.brain.labels)] if study.brain.labels else [])
     if study.inputs.clinical is not None:
         files.append(Path(study.inputs.clinical))
     if isinstance(study.features.params, Path):
@@ -225,7 +231,8 @@ def run_study(
             progress.stage_finished(spec.name, True, 0.0)
             continue
         _cache_path(out, spec.name).unlink(missing_ok=True)  # a failed stage leaves no stale entry
-        ctx = st.Context(study, out, progress.message, {k: v for k, v in keys.items() if k != spec.name})
+        ctx = st.Context(study, out, progress.message, {k: v for k, v in keys.items() if k != spec.name},
+                         getattr(progress, "bar", lambda d: st.Bar()))
         try:
             produced = spec.func(ctx)
         except StageError:
@@ -306,10 +313,19 @@ def collect_results(study: Study, out: Path, keys: dict[str, str]) -> dict[str, 
             for s in st.SPLITS if (split["split"] == s).any()
         },
     }
-    res["input"] = "table" if study.is_table else "images"
+    res["input"] = "table" if study.is_table else "brain" if study.is_brain else "images"
     if (out / "clinical" / "table1.csv").exists():
         res["table1"] = st.records(pd.read_csv(out / "clinical" / "table1.csv", dtype=str, keep_default_na=False)
                                    .replace({"": None}).pipe(_table1_types))
+    if study.morphometry is not None and (out / "morphometry" / "morphometry.csv").exists():
+        morph = pd.read_csv(out / "morphometry" / "morphometry.csv", dtype={"patient_id": str})
+        msgs = (morph["messages"].astype(object).where(morph["messages"].notna(), "") if "messages" in morph.columns
+                else pd.Series([""] * len(morph)))
+        res["morphometry"] = {
+            "method": study.morphometry.method, "slice": str(study.morphometry.slice), "n_patients": len(morph),
+            "n_with_messages": int((msgs != "").sum()), "covariates": study.morphometry_covariates,
+            "measures": [c for c in morph.columns if c not in ("patient_id", "messages")],
+        }
     clin = json.loads((out / "clinical" / "clinical_model.json").read_text())
     res["clinical"] = {
         **clin,
@@ -360,6 +376,31 @@ class _Printer:
     def message(self, text: str) -> None:
         self.console.print(f"      {text}")
 
+    def bar(self, description: str) -> st.Bar:
+        return _RichBar(self.console, description)
+
+
+class _RichBar(st.Bar):
+    """A transient Rich progress bar (count, elapsed, remaining) for the long stages."""
+
+    def __init__(self, console, description: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress("      " + description, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 TimeRemainingColumn(), console=console, transient=True)
+        self.task = None
+
+    def start(self, total: int) -> None:
+        self.progress.start()
+        self.task = self.progress.add_task("", total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+    def close(self) -> None:
+        self.progress.stop()
+
 
 def summary_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per (ROI set, model) of the headline models: clinical, Rad-score, best classifier and
@@ -395,9 +436,11 @@ def print_summary(res: RunResult) -> None:
     t = Table(title="Headline models", title_justify="left")
     for col in ("ROI set", "model", "set", "AUC (95 % CI)"):
         t.add_column(col, justify="right" if col.startswith("AUC") else "left")
+    from rich.markup import escape
+
     for r in summary_rows(results):
         auc = "-" if r["auc"] is None else f"{r['auc']:.3f} ({r['lower']:.3f}-{r['upper']:.3f})"
-        t.add_row(r["roi_set"], r["model"], r["split"], auc)
+        t.add_row(escape(r["roi_set"]), escape(r["model"]), r["split"], auc)
     console.print(t)
     report = res.out / "report" / "report.html"
     console.print(f"results: {res.results}\nprovenance: {res.run_json}"

@@ -96,11 +96,15 @@ class Outcome(_Section):
 
 
 class Covariate(_Section):
-    """A clinical covariate; numeric unless ``categorical`` (then ``reference`` is the baseline level)."""
+    """A clinical covariate; numeric unless ``categorical`` (then ``reference`` is the baseline level).
+
+    ``source: morphometry`` takes the value from the run's ``morphometry.csv`` (a measure such as
+    ``MF_L_fat_rate``) instead of the manifest or clinical table."""
 
     name: str
     categorical: bool = False
     reference: str | int | float | None = None
+    source: Literal["clinical", "morphometry"] = "clinical"
 
     @model_validator(mode="after")
     def _reference_needs_categorical(self) -> "Covariate":
@@ -217,6 +221,68 @@ class EvaluationSection(_Section):
     )
 
 
+class MorphometrySection(_Section):
+    """Lumbar spine morphometry (``radiome.spine``) as a stage of ``radiome run``: muscle CSA, fat
+    infiltration, gray values, asymmetry, vertebral area and landmark angles per patient."""
+
+    method: Literal["otsu", "reference", "gmm", "dixon"] = Field(
+        "otsu", description="Fat infiltration method: Otsu inside the muscle, a fraction of the subcutaneous-fat "
+        "reference ROI, a two-component Gaussian mixture, or a Dixon fat-fraction map."
+    )
+    slice: str | int = Field("auto", description="auto (nearest the L4-5 disc landmarks, else the ROI's middle "
+                             "slice), all, or a slice index.")
+    landmarks: Path | None = Field(None, description="Landmark CSV (patient, name, x, y, z in mm); default: "
+                                   "landmarks.csv beside the manifest.")
+    qa: bool = Field(True, description="Write a QA image per patient (the report shows a gallery).")
+    dixon_column: str | None = Field(None, description="Manifest column with each patient's Dixon fat-fraction "
+                                     "map (method: dixon).")
+    disc_label: int | None = Field(None, description="Mask label of the L4-5 disc: places the auto slice when a "
+                                   "patient has no facet landmarks.")
+
+    @model_validator(mode="after")
+    def _dixon_needs_column(self) -> "MorphometrySection":
+        if self.method == "dixon" and not self.dixon_column:
+            raise ValueError("method dixon needs dixon_column (the manifest column of the fat-fraction maps)")
+        return self
+
+    @field_validator("slice")
+    @classmethod
+    def _slice(cls, v: str | int) -> str | int:
+        if isinstance(v, str) and v not in ("auto", "all"):
+            try:
+                return int(v)
+            except ValueError:
+                raise ValueError("slice must be 'auto', 'all' or a slice index") from None
+        return v
+
+
+class BrainSection(_Section):
+    """Brain MRI features (``modality: fmri``): voxel-wise rs-fMRI maps summarised over an atlas,
+    ROI-to-ROI connectivity and graph metrics, optional DTI scalars and T1 regional volumes; they
+    become the feature table of the modelling stages."""
+
+    atlas: Path = Field(description="Labelled atlas NIfTI on the subjects' (template) grid.")
+    labels: Path | None = Field(None, description="Atlas label table (index, name); default: roi_<label> names.")
+    metrics: list[Literal["alff", "falff", "reho", "dc", "fc", "graph", "vmhc"]] = [
+        "alff", "falff", "reho", "dc", "fc", "graph"]
+    band: tuple[float, float] = Field((0.01, 0.08), description="ALFF/fALFF frequency band in Hz.")
+    alff_convention: Literal["dpabi", "afni", "cpac"] = "dpabi"
+    reho_neighbours: Literal[7, 19, 27] = 27
+    reho_convention: Literal["dpabi", "afni"] = "dpabi"
+    dc_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.25
+    standardize: Literal["z", "m", "none"] = Field("z", description="Maps standardised in the brain mask before the "
+                                                   "regional means: z (zALFF...), m (mALFF...) or none.")
+    fc_kind: Literal["correlation", "partial correlation"] = "correlation"
+    graph_densities: tuple[float, float, float] = Field((0.1, 0.4, 0.05), description="start, stop, step")
+    graph_n_random: Annotated[int, Field(ge=1)] = 5
+    tr: Annotated[float, Field(gt=0)] | None = Field(None, description="TR in s; default: from the NIfTI header.")
+    dwi_column: str | None = Field(None, description="Manifest column of DWI NIfTIs (with bval_column, bvec_column).")
+    bval_column: str | None = None
+    bvec_column: str | None = None
+    t1_labels_column: str | None = Field(None, description="Manifest column of T1 label images (regional volumes).")
+    gm_column: str | None = Field(None, description="Manifest column of grey-matter probability maps.")
+
+
 class ReportSection(_Section):
     """The HTML report."""
 
@@ -243,6 +309,9 @@ class Study(_Section):
 
     name: str = "study"
     description: str | None = None
+    modality: Literal["radiomics", "fmri"] = Field(
+        "radiomics", description="radiomics (images and ROI masks) or fmri (brain MRI features, see 'brain')."
+    )
     inputs: Inputs
     rois: dict[RoiName, Roi] = Field(default_factory=dict, description="Required with a manifest; none with a "
                                      "feature table.")
@@ -255,6 +324,10 @@ class Study(_Section):
     selection: SelectionSection = SelectionSection()
     models: ModelsSection = ModelsSection()
     evaluation: EvaluationSection = EvaluationSection()
+    brain: BrainSection | None = Field(None, description="Brain features of a modality: fmri study.")
+    morphometry: MorphometrySection | None = Field(
+        None, description="Run spine morphometry (needed by covariates with source: morphometry)."
+    )
     report: ReportSection = ReportSection()
     output_dir: Path = Field(Path("results"), description="Where results go; relative to the study file.")
 
@@ -273,8 +346,39 @@ class Study(_Section):
         return v
 
     @model_validator(mode="after")
+    def _morphometry_covariates(self) -> "Study":
+        if any(c.source == "morphometry" for c in self.covariates):
+            if self.inputs.features is not None:
+                raise ValueError("covariates with source: morphometry need images (not a feature-table study)")
+            if self.morphometry is None:
+                self.morphometry = MorphometrySection()
+        return self
+
+    @property
+    def morphometry_covariates(self) -> list[str]:
+        return [c.name for c in self.covariates if c.source == "morphometry"]
+
+    @model_validator(mode="after")
+    def _brain(self) -> "Study":
+        if self.modality == "fmri":
+            if self.brain is None:
+                raise ValueError("modality fmri needs a 'brain' section (atlas, metrics)")
+            if self.inputs.manifest is None:
+                raise ValueError("modality fmri needs inputs.manifest (one row per subject: BOLD and brain mask)")
+            if self.rois:
+                raise ValueError("rois: a brain study has no ROIs (the atlas regions are the ROIs)")
+        elif self.brain is not None:
+            raise ValueError("the 'brain' section needs 'modality: fmri'")
+        return self
+
+    @property
+    def is_brain(self) -> bool:
+        """True for a brain MRI study (``modality: fmri``): features from the atlas, no ROI masks."""
+        return self.modality == "fmri"
+
+    @model_validator(mode="after")
     def _rois_with_images(self) -> "Study":
-        if self.inputs.manifest is not None and not self.rois:
+        if self.inputs.manifest is not None and not self.rois and self.modality == "radiomics":
             raise ValueError("rois: name at least one ROI (name: label value) for an image study")
         if self.inputs.features is not None and self.rois:
             raise ValueError("rois: a feature-table study has no ROIs (the features are given)")
@@ -326,6 +430,8 @@ class Study(_Section):
     @property
     def mask_columns(self) -> list[str]:
         """Every mask column the study reads, first reader first."""
+        if self.modality == "fmri":
+            return [self.inputs.mask_column]  # the brain mask
         cols = list(dict.fromkeys(self.roi_mask_column(r) for r in self.rois))
         if self.inputs.second_mask_column and self.inputs.second_mask_column not in cols:
             cols.append(self.inputs.second_mask_column)

@@ -44,14 +44,28 @@ from radiome.study.schema import Study
 OUTCOME = "outcome"  # the 0/1 outcome column in the runner's tables
 
 
+class Bar:
+    """A progress bar of a stage (no-op here; ``radiome run`` draws a Rich bar)."""
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 @dataclass
 class Context:
-    """What every stage sees: the study, the run folder, and a message callback."""
+    """What every stage sees: the study, the run folder, a message callback and a progress-bar factory."""
 
     study: Study
     out: Path
     message: Callable[[str], None] = lambda s: None
     keys: dict[str, str] = field(default_factory=dict)  # cache keys of the stages before this one
+    bar: Callable[[str], Bar] = lambda description: Bar()
 
     def path(self, *parts: str) -> Path:
         return self.out.joinpath(*parts)
@@ -115,21 +129,63 @@ TABLE_ROI = "table"  # the one pseudo-ROI of a feature-table study (its columns 
 
 
 def roi_sets(study: Study) -> dict[str, list[str]]:
-    if study.is_table:
+    if study.is_table or study.is_brain:
         return {"all": [TABLE_ROI]}
     rois = study.features.rois or list(study.rois)
     return dict(study.models.roi_sets) if study.models.roi_sets else {"all": list(rois)}
 
 
-def clinical_table(study: Study) -> pd.DataFrame:
-    """patient_id, outcome (0/1) and the covariates (raw values), one row per labelled patient."""
+def clinical_table(study: Study, out: Path | None = None) -> pd.DataFrame:
+    """patient_id, outcome (0/1) and the covariates (raw values), one row per labelled patient.
+
+    Covariates with ``source: morphometry`` are read from ``<out>/morphometry/morphometry.csv``."""
     cohort = load_cohort(study)
     rows = []
     for c in cohort.cases:
         if c.label is None:
             continue
         rows.append({"patient_id": c.patient_id, OUTCOME: int(c.label), **c.covariates})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    morph = study.morphometry_covariates
+    if morph:
+        if out is None:
+            raise RadiomeError("morphometry covariates need the run folder")
+        path = Path(out) / "morphometry" / "morphometry.csv"
+        try:
+            m = pd.read_csv(path, dtype={"patient_id": str})
+        except (OSError, pd.errors.EmptyDataError) as exc:
+            raise RadiomeError(f"cannot read the morphometry table: {exc}", path=path) from None
+        missing = [c for c in morph if c not in m.columns]
+        if missing:
+            measures = [c for c in m.columns if c not in ("patient_id", "messages")]
+            raise RadiomeError(f"covariate(s) {', '.join(missing)} are not morphometry measures; measures are "
+                               f"e.g. {', '.join(measures[:8])}", path=path)
+        table = table.merge(m[["patient_id", *morph]], on="patient_id", how="left")
+    return table
+
+
+def stage_morphometry(ctx: Context) -> list[Path]:
+    """Spine morphometry of every patient (``radiome.spine.morphometry``): ``morphometry/morphometry.csv``
+    and, with ``qa``, one QA image per patient. Patients that cannot be measured get NaN and a message."""
+    sec = ctx.study.morphometry
+    if sec is None:
+        return []
+    from radiome.spine import morphometry
+
+    target = ctx.path("morphometry", "morphometry.csv")
+    try:
+        df = morphometry(ctx.study, method=sec.method, slice=sec.slice, landmarks=sec.landmarks, qa=sec.qa, out=target,
+                         workers=ctx.study.features.jobs, dixon_column=sec.dixon_column, disc_label=sec.disc_label)
+    except ValueError as exc:
+        raise RadiomeError(f"morphometry: {exc}") from None
+    n_msg = int((df["messages"].astype(object).where(df["messages"].notna(), "") != "").sum()) \
+        if "messages" in df.columns else 0
+    if n_msg:
+        ctx.message(f"morphometry: {n_msg} patient(s) with messages (see the messages column of {target})")
+    files = [target]
+    if sec.qa:
+        files += sorted((target.parent / "qa").glob("*.png"))
+    return files
 
 
 def outcome_names(study: Study) -> dict[int, str]:
@@ -245,7 +301,86 @@ def _validate_table(ctx: Context) -> list[Path]:
     return files
 
 
+def brain_subjects(study: Study) -> list[tuple[str, dict[str, Path | None]]]:
+    """(subject id, {bold, mask, dwi, bval, bvec, t1_labels, gm}) of every labelled subject of a brain study."""
+    cohort = load_cohort(study)
+    b = study.brain
+    base = Path(study.inputs.manifest).parent
+    extra = {"dwi": b.dwi_column, "bval": b.bval_column, "bvec": b.bvec_column, "t1_labels": b.t1_labels_column,
+             "gm": b.gm_column}
+
+    def path(case, col: str | None) -> Path | None:
+        if not col or col not in cohort.table.columns:
+            return None
+        v = cohort.table.loc[case.row - 2, col]
+        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
+            return None
+        p = Path(str(v).strip())
+        return p if p.is_absolute() else base / p
+
+    out = []
+    for c in cohort.cases:
+        if c.label is None:
+            continue
+        paths = {"bold": c.image, "mask": c.masks.get(study.inputs.mask_column)}
+        paths.update({k: path(c, col) for k, col in extra.items()})
+        out.append((c.patient_id, paths))
+    return out
+
+
+def _validate_brain(ctx: Context) -> list[Path]:
+    """Checks of a brain study: the manifest's faults, then every subject's files exist and the BOLD
+    is 4D on the atlas grid (headers only: fast)."""
+    import nibabel as nib
+
+    study = ctx.study
+    cohort = load_cohort(study)
+    faults = [f.as_dict() for f in cohort.faults]
+    b = study.brain
+    try:
+        atlas = nib.load(str(b.atlas))
+    except Exception as exc:  # noqa: BLE001 - any unreadable atlas is a user-facing fault
+        raise RadiomeError(f"atlas unreadable: {exc}", path=b.atlas) from None
+    for pid, paths in brain_subjects(study):
+        for role, p in paths.items():
+            if p is None:
+                if role in ("bold", "mask"):
+                    faults.append({"severity": "error", "patient": pid, "check": "missing_value",
+                                   "message": f"no {role} path in the manifest", "file": None, "row": None})
+                continue
+            if not p.exists():
+                faults.append({"severity": "error", "patient": pid, "check": "file_not_found",
+                               "message": f"{role} file not found", "file": str(p), "row": None})
+                continue
+            if role == "bold":
+                try:
+                    shape = nib.load(str(p)).shape
+                except Exception as exc:  # noqa: BLE001
+                    faults.append({"severity": "error", "patient": pid, "check": "unreadable",
+                                   "message": f"BOLD unreadable: {exc}", "file": str(p), "row": None})
+                    continue
+                if len(shape) != 4 or tuple(shape[:3]) != tuple(atlas.shape[:3]):
+                    faults.append({"severity": "error", "patient": pid, "check": "geometry_mismatch",
+                                   "message": f"BOLD shape {shape} is not 4D on the atlas grid {atlas.shape[:3]}",
+                                   "file": str(p), "row": None})
+    folder = ctx.path("validation")
+    errors = [f for f in faults if f["severity"] == "error"]
+    summary = {"input": "brain (fmri)", "atlas": str(b.atlas), "n_subjects": len(cohort.cases), "n_faults": len(faults)}
+    files = [write_csv(folder / "validation_faults.csv", pd.DataFrame(faults)),
+             write_json(folder / "validation_summary.json", summary)]
+    if errors:
+        first = "; ".join(f"{f['patient'] or ''} {f['check']}: {f['message']}".strip() for f in errors[:3])
+        raise RadiomeError(f"{len(errors)} validation error(s), see {folder / 'validation_faults.csv'}: {first}")
+    return files
+
+
 def stage_validate(ctx: Context) -> list[Path]:
+    if ctx.study.is_brain:
+        files = _validate_brain(ctx)
+        if ctx.study.outcome is None:
+            raise RadiomeError("the study has no outcome: nothing to model")
+        files.append(write_csv(ctx.path("split.csv"), make_split(ctx.study)))
+        return files
     if ctx.study.is_table:
         files = _validate_table(ctx)
         if ctx.study.outcome is None:
@@ -281,7 +416,40 @@ def reader2_study(study: Study) -> Study:
     return study.model_copy(update={"rois": rois})
 
 
+def _extract_brain(ctx: Context) -> list[Path]:
+    """Brain features of every subject (``radiome.fmri.features``) as the study's feature table."""
+    from radiome.fmri.features import BrainFeatureSpec, brain_feature_table
+
+    b = ctx.study.brain
+    spec = BrainFeatureSpec(
+        atlas=b.atlas, labels=b.labels, metrics=tuple(b.metrics), band=tuple(b.band), alff_convention=b.alff_convention,
+        reho_neighbours=b.reho_neighbours, reho_convention=b.reho_convention, dc_threshold=b.dc_threshold,
+        standardize=b.standardize, fc_kind=b.fc_kind, graph_densities=tuple(b.graph_densities),
+        graph_n_random=b.graph_n_random, seed=ctx.study.validation.seed, tr=b.tr,
+    )
+    subjects = brain_subjects(ctx.study)
+    bar = ctx.bar("brain features")
+    bar.start(len(subjects))
+    try:
+        table, failures = brain_feature_table(subjects, spec, jobs=ctx.study.features.jobs, progress=bar.advance)
+    finally:
+        bar.close()
+    fail = write_csv(ctx.path("features", "extraction_failures.csv"),
+                     pd.DataFrame(failures, columns=["patient_id", "error"]))
+    if table.empty:
+        raise RadiomeError(f"no subject's brain features could be computed: {failures[0][1] if failures else ''}")
+    if failures:
+        ctx.message(f"{len(failures)} subject(s) failed; see {fail}")
+    table.insert(1, "roi", TABLE_ROI)
+    target = ctx.path("features", "features.parquet")
+    with atomic_path(target) as tmp:
+        table.to_parquet(tmp, index=False)
+    return [target, fail]
+
+
 def stage_extract(ctx: Context) -> list[Path]:
+    if ctx.study.is_brain:
+        return _extract_brain(ctx)
     if ctx.study.is_table:  # features given: the table becomes the feature file, unchanged
         table = feature_table(ctx.study)
         table.insert(1, "roi", TABLE_ROI)
@@ -294,7 +462,11 @@ def stage_extract(ctx: Context) -> list[Path]:
     if uses_icc(ctx.study):
         runs.append(("features_reader2", reader2_study(ctx.study)))
     for folder, study in runs:
-        res = extract_cohort(study, out_dir=ctx.path(folder))
+        bar = ctx.bar("extracting" if folder == "features" else "extracting (second reader)")
+        try:
+            res = extract_cohort(study, out_dir=ctx.path(folder), progress=bar.advance, on_start=bar.start)
+        finally:
+            bar.close()
         if res.table.empty:
             msg = res.failures[0].error if res.failures else "no case"
             raise RadiomeError(f"no feature could be extracted ({folder}): {msg}")
@@ -358,7 +530,7 @@ def stage_clinical(ctx: Context) -> list[Path]:
     info: dict[str, Any] = {"covariates": [], "notes": []}
     split = read_split(ctx)
     if names:
-        table = clinical_table(study).merge(split[["patient_id", "split"]], on="patient_id")
+        table = clinical_table(study, ctx.out).merge(split[["patient_id", "split"]], on="patient_id")
         files += stage_table1(ctx, table.drop(columns=["split"]), split)
         train = table[table["split"] == "train"].reset_index(drop=True)
         missing = "error" if sec.missing == "error" else sec.missing
@@ -599,12 +771,44 @@ def _model_set(ctx: Context, set_name: str, rois: list[str]) -> tuple[list[Path]
                     p = np.asarray(r.estimator.predict_proba(X))[:, 1]
                 best[clf] = {"best_params": r.best_params, "inner_cv_auc": r.inner_cv_auc,
                              "selected_features": r.selected_features}
+                if v.scheme != "holdout":
+                    best[clf]["internal_validation"] = internal_validation(
+                        X[tr], y[tr], clf, selector if selector.steps else None, study, mem)
                 fitted[clf] = r.estimator
                 preds.append(pd.DataFrame({"patient_id": X.index, "split": split["split"].to_numpy(), "y": y,
                                            "model": f"{set_name}/{clf}", "p": p}))
         files.append(write_json(ctx.path("models", set_name, "best_params.json"), best))
         files += _shap_outputs(ctx, set_name, best, fitted, X, split)
     return files, score, preds
+
+
+def internal_validation(X, y, clf: str, selector, study: Study, memory) -> dict[str, Any]:
+    """The classifier's performance on the training (development) patients by ``validation.scheme``
+    (repeated stratified k-fold, nested CV or Harrell's bootstrap optimism correction), with the
+    whole selection chain and the hyper-parameter search redone inside every resample."""
+    from radiome.models.validation import bootstrap_optimism, nested_cv, repeated_kfold
+
+    v, m = study.validation, study.models
+    common = {"seed": v.seed, "search": m.search, "n_iter": m.n_iter, "_memory": memory}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if v.scheme == "repeated_kfold":
+                r = repeated_kfold(X, y, clf, selector, n_splits=v.cv_folds, n_repeats=v.repeats, tune=True,
+                                   inner_cv=v.cv_folds, **common)
+                row = r.metrics.set_index("split").loc["test"]
+                label = f"repeated {v.cv_folds}-fold CV ({v.repeats} repeats), mean test-fold AUC"
+            elif v.scheme == "nested_cv":
+                r = nested_cv(X, y, clf, selector, outer_cv=v.cv_folds, inner_cv=v.cv_folds, **common)
+                row = r.metrics.set_index("split").loc["test"]
+                label = f"nested {v.cv_folds}x{v.cv_folds}-fold CV, mean outer-fold AUC"
+            else:
+                r = bootstrap_optimism(X, y, clf, selector, B=v.bootstrap, tune=True, inner_cv=v.cv_folds, **common)
+                row = r.metrics.set_index("split").loc["corrected"]
+                label = f"bootstrap optimism-corrected AUC ({v.bootstrap} resamples)"
+        except ValueError as exc:
+            raise RadiomeError(f"classifier {clf!r}, {v.scheme} on the training set: {exc}") from None
+    return {"scheme": v.scheme, "description": label, "auc": float(row["auc"]), "auc_sd": float(row["auc_sd"])}
 
 
 def _model_set_task(args: tuple[Study, Path, str, list[str]]) -> tuple[list[Path], pd.DataFrame, list[pd.DataFrame]]:
@@ -652,7 +856,7 @@ def stage_combined(ctx: Context) -> list[Path]:
     info = json.loads(ctx.path("clinical", "clinical_model.json").read_text())
     clinical = list(info.get("covariates") or [])
     scores = pd.read_csv(ctx.path("models", "radscore.csv"), dtype={"patient_id": str})
-    table = clinical_table(study) if study.covariates else None
+    table = clinical_table(study, ctx.out) if study.covariates else None
     files: list[Path] = []
     preds = []
     for set_name in roi_sets(study):

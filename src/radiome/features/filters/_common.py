@@ -121,6 +121,11 @@ def _executor(n: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(n, thread_name_prefix="radiome-filters")
 
 
+# A forked child (a process pool of a cohort run) inherits the cached pool object but not its
+# threads: work submitted there would wait forever. The child starts with an empty cache instead.
+os.register_at_fork(after_in_child=_executor.cache_clear)
+
+
 def parallel_map(fn: Callable[..., Any], items: list[Any], threads: int) -> list[Any]:
     """``[fn(x) for x in items]``, on up to ``threads`` threads of a shared pool (idle threads wait
     on a queue, they do not spin); in the calling thread when ``threads`` is 1."""
