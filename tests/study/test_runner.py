@@ -175,13 +175,14 @@ def test_morphometry_measures_are_clinical_covariates(first_run):
     assert results["morphometry"]["covariates"] == ["MF_L_fat_rate", "MF_R_fat_rate", "ES_L_fat_rate",
                                                     "ES_R_fat_rate"]
     row = next(r for r in results["table1"] if r["variable"] == "MF_L_fat_rate")
-    v = morph.loc[split.index, "MF_L_fat_rate"]
+    v = morph.loc[split.index, "MF_L_fat_rate"] * 100  # scale: 100 in the demo study (percent)
     stat = "mean" if row["summary"] == "mean ± SD" else "median"
     for label, group in ((0, "mild"), (1, "severe")):
         vals = v[split["label"] == label].to_numpy(float)
         assert row[f"{stat}_{group}"] == pytest.approx(np.mean(vals) if stat == "mean" else np.median(vals), rel=1e-9)
     uni = next(r for r in results["clinical"]["univariate"] if r["variable"] == "MF_L_fat_rate")
     tr = split[split["split"] == "train"]
-    fit = sm.Logit(tr["label"].to_numpy(float), sm.add_constant(morph.loc[tr.index, "MF_L_fat_rate"].to_numpy(float))).fit(disp=0)
+    x = morph.loc[tr.index, "MF_L_fat_rate"].to_numpy(float) * 100
+    fit = sm.Logit(tr["label"].to_numpy(float), sm.add_constant(x)).fit(disp=0)
     assert uni["coef"] == pytest.approx(fit.params[1], rel=1e-6)
     assert uni["p"] == pytest.approx(fit.pvalues[1], rel=1e-6)

@@ -41,16 +41,17 @@ outcome:
   positive: severe
 
 # VAS is not a covariate: the outcome is defined from it. The muscles' fat infiltration rates at
-# L4-5 come from the morphometry stage (source: morphometry), as in the lumbar pain study.
+# L4-5 come from the morphometry stage (source: morphometry), as in the lumbar pain study, in
+# percent (scale: 100), so odds ratios are per percentage point.
 covariates:
   - age
   - {{name: sex, categorical: true, reference: F}}
   - bmi
   - symptom_duration_months
-  - {{name: MF_L_fat_rate, source: morphometry}}
-  - {{name: MF_R_fat_rate, source: morphometry}}
-  - {{name: ES_L_fat_rate, source: morphometry}}
-  - {{name: ES_R_fat_rate, source: morphometry}}
+  - {{name: MF_L_fat_rate, source: morphometry, scale: 100}}
+  - {{name: MF_R_fat_rate, source: morphometry, scale: 100}}
+  - {{name: ES_L_fat_rate, source: morphometry, scale: 100}}
+  - {{name: ES_R_fat_rate, source: morphometry, scale: 100}}
 
 # Spine morphometry (radiome.spine): Otsu fat infiltration on the slice nearest the L4-5 disc
 # (from the facet landmarks in landmarks.csv), CSA, gray values, asymmetry, angles, QA images.

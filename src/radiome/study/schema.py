@@ -105,6 +105,16 @@ class Covariate(_Section):
     categorical: bool = False
     reference: str | int | float | None = None
     source: Literal["clinical", "morphometry"] = "clinical"
+    scale: float = Field(1.0, description="Multiply a numeric covariate by this before Table 1 and the models, e.g. "
+                         "100 for a rate in percent (odds ratio per percentage point).")
+
+    @model_validator(mode="after")
+    def _scale_numeric(self) -> "Covariate":
+        if self.scale != 1.0 and self.categorical:
+            raise ValueError("'scale' applies to numeric covariates only")
+        if self.scale == 0:
+            raise ValueError("'scale' must not be 0")
+        return self
 
     @model_validator(mode="after")
     def _reference_needs_categorical(self) -> "Covariate":

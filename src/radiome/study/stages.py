@@ -161,6 +161,9 @@ def clinical_table(study: Study, out: Path | None = None) -> pd.DataFrame:
             raise RadiomeError(f"covariate(s) {', '.join(missing)} are not morphometry measures; measures are "
                                f"e.g. {', '.join(measures[:8])}", path=path)
         table = table.merge(m[["patient_id", *morph]], on="patient_id", how="left")
+    for c in study.covariates:
+        if c.scale != 1.0 and c.name in table.columns:
+            table[c.name] = pd.to_numeric(table[c.name], errors="coerce") * c.scale
     return table
 
 

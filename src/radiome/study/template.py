@@ -39,6 +39,9 @@ outcome:
 covariates:                       # clinical covariates for the clinical model
   - age
   - {name: sex, categorical: true, reference: F}
+  # - {name: MF_L_fat_rate, source: morphometry, scale: 100}   # a spine measure, in percent
+
+morphometry: null                 # e.g. {method: otsu, slice: auto}: spine measures per patient
 
 checks:                           # radiome validate
   min_roi_voxels: 10
