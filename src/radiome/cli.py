@@ -157,13 +157,7 @@ def demo(
         f"({n_mild + n_severe} patients; montage: {paths['montage']})"
     )
     if run:
-        from radiome.study.runner import run_command
-
-        code = run_command(paths["study"], None, None, quiet=state.verbosity < 0)
-        if code:
-            raise typer.Exit(code)
-        _say(f"[green]Demo finished in {time.perf_counter() - t0:.0f} s.[/green] Open the report: "
-             f"{(out / 'results' / 'report' / 'report.html').resolve()}")
+        _run_demo_study(paths["study"], out, t0, "Demo")
     elif validate:
         _run_validate(paths["study"], resample_mask=False, out=None, jobs=2)
 
@@ -185,13 +179,18 @@ def _brain_demo(out: Path, seed: int, run: bool) -> None:
                                                          "synthetic": True}))
     _say(f"[green]Synthetic brain demo study written[/green] to {out} in {time.perf_counter() - t0:.1f} s")
     if run:
-        from radiome.study.runner import run_command
+        _run_demo_study(paths["study"], out, t0, "Brain demo")
 
-        code = run_command(paths["study"], None, None, quiet=state.verbosity < 0)
-        if code:
-            raise typer.Exit(code)
-        _say(f"[green]Brain demo finished in {time.perf_counter() - t0:.0f} s.[/green] Open the report: "
-             f"{(out / 'results' / 'report' / 'report.html').resolve()}")
+
+def _run_demo_study(study: Path, out: Path, t0: float, what: str) -> None:
+    """Run a generated demo study (``radiome run``) and say where its report is."""
+    from radiome.study.runner import run_command
+
+    code = run_command(study, None, None, quiet=state.verbosity < 0)
+    if code:
+        raise typer.Exit(code)
+    _say(f"[green]{what} finished in {time.perf_counter() - t0:.0f} s.[/green] Open the report: "
+         f"{(out / 'results' / 'report' / 'report.html').resolve()}")
 
 
 @app.command("validate")

@@ -45,46 +45,36 @@ def _check_convention(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-@app.command("alff")
-def alff_cmd(
-    bold: Bold,
-    mask: Mask,
-    out: Out,
-    convention: Annotated[str, typer.Option(help="dpabi, afni or cpac.")] = "dpabi",
-    band: Band = (0.01, 0.08),
-    tr: Tr = None,
-) -> None:
-    """ALFF map. Example: [bold]radiome fmri alff bold.nii.gz mask.nii.gz --out alff.nii.gz[/bold]"""
+def _amplitude(kind: str, bold: Path, mask: Path, out: Path, convention: str, band: tuple[float, float],
+               tr: float | None) -> None:
+    """The ALFF or fALFF map (``kind``) of one BOLD series, written to ``out``."""
 
     def go() -> Path:
-        from radiome.fmri import alff, load_bold, save_map
+        from radiome.fmri import alff, falff, load_bold, save_map
 
         conv = _check_convention(convention, ("dpabi", "afni", "cpac"))
         data, m, t, aff = load_bold(bold, mask, tr)
-        return save_map(alff(data, m, t, band=band, convention=conv), aff, out)  # type: ignore[arg-type]
+        fn = alff if kind == "alff" else falff
+        return save_map(fn(data, m, t, band=band, convention=conv), aff, out)  # type: ignore[arg-type]
 
     _wrote(_run(go))
+
+
+Convention = Annotated[str, typer.Option(help="dpabi, afni or cpac.")]
+
+
+@app.command("alff")
+def alff_cmd(bold: Bold, mask: Mask, out: Out, convention: Convention = "dpabi", band: Band = (0.01, 0.08),
+             tr: Tr = None) -> None:
+    """ALFF map. Example: [bold]radiome fmri alff bold.nii.gz mask.nii.gz --out alff.nii.gz[/bold]"""
+    _amplitude("alff", bold, mask, out, convention, band, tr)
 
 
 @app.command("falff")
-def falff_cmd(
-    bold: Bold,
-    mask: Mask,
-    out: Out,
-    convention: Annotated[str, typer.Option(help="dpabi, afni or cpac.")] = "dpabi",
-    band: Band = (0.01, 0.08),
-    tr: Tr = None,
-) -> None:
+def falff_cmd(bold: Bold, mask: Mask, out: Out, convention: Convention = "dpabi", band: Band = (0.01, 0.08),
+              tr: Tr = None) -> None:
     """fALFF map (band amplitude / whole-spectrum amplitude)."""
-
-    def go() -> Path:
-        from radiome.fmri import falff, load_bold, save_map
-
-        conv = _check_convention(convention, ("dpabi", "afni", "cpac"))
-        data, m, t, aff = load_bold(bold, mask, tr)
-        return save_map(falff(data, m, t, band=band, convention=conv), aff, out)  # type: ignore[arg-type]
-
-    _wrote(_run(go))
+    _amplitude("falff", bold, mask, out, convention, band, tr)
 
 
 @app.command("reho")

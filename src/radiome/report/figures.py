@@ -163,6 +163,13 @@ def dca_figure(curves: dict[str, pd.DataFrame], colours: ModelColours, title: st
     return fig
 
 
+def _lambda_lines(fig: Figure, ax: plt.Axes, lambda_min: float, lambda_1se: float) -> None:
+    """lambda.min (dotted) and lambda.1se (dashed) on a log(lambda) axis, legend under the plot."""
+    for lam, ls, lab in ((lambda_min, ":", "lambda.min"), (lambda_1se, "--", "lambda.1se")):
+        ax.axvline(np.log(lam), color="#444444", lw=0.8, ls=ls, label=f"{lab} = {lam:.3g}")
+    fig.legend(loc="outside lower center", ncol=2)
+
+
 def lasso_path_figure(path: pd.DataFrame, lambda_min: float, lambda_1se: float, title: str) -> Figure:
     """Coefficient paths against log(lambda) with lambda.min and lambda.1se marked (glmnet's plot)."""
     fig, ax = _fig(4.0, 3.0)
@@ -172,10 +179,8 @@ def lasso_path_figure(path: pd.DataFrame, lambda_min: float, lambda_1se: float, 
         cmap = plt.get_cmap("tab20")
         for i, f in enumerate(feats):
             ax.plot(x, path[f].to_numpy(), lw=0.9, color=cmap(i % 20))
-        for lam, ls, lab in ((lambda_min, ":", "lambda.min"), (lambda_1se, "--", "lambda.1se")):
-            ax.axvline(np.log(lam), color="#444444", lw=0.8, ls=ls, label=f"{lab} = {lam:.3g}")
+        _lambda_lines(fig, ax, lambda_min, lambda_1se)
         ax.set(xlabel="log(lambda)", ylabel="Coefficient", title=title)
-        fig.legend(loc="outside lower center", ncol=2)
     return fig
 
 
@@ -186,10 +191,8 @@ def lasso_cv_figure(cv: pd.DataFrame, lambda_min: float, lambda_1se: float, titl
         x = np.log(cv["lambda"].to_numpy())
         ax.errorbar(x, cv["cvm"], yerr=cv["cvsd"], fmt="o", ms=2.5, color="#D55E00", ecolor="#9a9a9a",
                     elinewidth=0.6, capsize=1.0)
-        for lam, ls, lab in ((lambda_min, ":", "lambda.min"), (lambda_1se, "--", "lambda.1se")):
-            ax.axvline(np.log(lam), color="#444444", lw=0.8, ls=ls, label=f"{lab} = {lam:.3g}")
+        _lambda_lines(fig, ax, lambda_min, lambda_1se)
         ax.set(xlabel="log(lambda)", ylabel="Binomial deviance", title=title)
-        fig.legend(loc="outside lower center", ncol=2)
     return fig
 
 
