@@ -209,3 +209,36 @@ def test_table_order_failures_and_jobs(cohort, tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(t1, t2, check_exact=True)
     with pytest.raises(ValueError, match="twice"):
         brain_feature_table(subjects + subjects[:1], spec, jobs=1)
+
+
+def test_confound_regression_removes_a_planted_nuisance_signal(cohort, tmp_path: Path) -> None:
+    """Regression is linear: cleaning (data + c * s) with the confound s gives the same residual as
+    cleaning data with s, so the features agree; without cleaning they differ."""
+    out, man, spec = cohort
+    row = man.iloc[2]
+    img = nib.load(out / row["bold"])
+    data = np.asarray(img.dataobj, dtype=np.float32)
+    mask = np.asarray(nib.load(out / row["mask"]).dataobj) > 0
+    t = np.arange(data.shape[3])
+    nuisance = np.sin(2 * np.pi * 0.05 * t * 2.0) + 0.02 * t  # a "motion" regressor in the ALFF band
+    noisy = data + (3.0 * nuisance)[None, None, None, :] * mask[..., None]
+    hdr = img.header.copy()
+    nib.save(nib.Nifti1Image(noisy.astype(np.float32), img.affine, hdr), tmp_path / "noisy.nii.gz")
+    nib.save(nib.Nifti1Image(data, img.affine, hdr), tmp_path / "clean.nii.gz")
+    pd.DataFrame({"trans_x": nuisance, "csf": np.r_[np.nan, np.ones(len(t) - 1)]}).to_csv(
+        tmp_path / "conf.tsv", sep="\t", index=False)
+    s2 = BrainFeatureSpec(atlas=spec.atlas, labels=spec.labels, metrics=("alff", "fc"), clean=True,
+                          confound_columns=("trans_x",))
+    a = subject_features(tmp_path / "noisy.nii.gz", out / row["mask"], s2, confounds=tmp_path / "conf.tsv")
+    b = subject_features(tmp_path / "clean.nii.gz", out / row["mask"], s2, confounds=tmp_path / "conf.tsv")
+    for k in a:
+        assert a[k] == pytest.approx(b[k], rel=1e-4, abs=1e-4), k
+    raw = BrainFeatureSpec(atlas=spec.atlas, labels=spec.labels, metrics=("alff", "fc"))
+    r = subject_features(tmp_path / "noisy.nii.gz", out / row["mask"], raw)
+    assert max(abs(r[k] - b[k]) for k in r if k.startswith("fc_")) > 0.1
+    with pytest.raises(RadiomeError, match="not in the table: nope"):
+        subject_features(tmp_path / "noisy.nii.gz", out / row["mask"],
+                         BrainFeatureSpec(atlas=spec.atlas, labels=spec.labels, metrics=("alff",), clean=True,
+                                          confound_columns=("nope",)), confounds=tmp_path / "conf.tsv")
+    with pytest.raises(RadiomeError, match="cleaning is off"):
+        subject_features(tmp_path / "noisy.nii.gz", out / row["mask"], raw, confounds=tmp_path / "conf.tsv")

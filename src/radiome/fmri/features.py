@@ -101,7 +101,7 @@ log = logging.getLogger(__name__)
 METRICS: tuple[str, ...] = ("alff", "falff", "reho", "dc", "vmhc", "fc", "graph")
 """Metric names accepted in :attr:`BrainFeatureSpec.metrics`."""
 
-SUBJECT_KEYS: tuple[str, ...] = ("bold", "mask", "dwi", "bval", "bvec", "t1_labels", "gm")
+SUBJECT_KEYS: tuple[str, ...] = ("bold", "mask", "dwi", "bval", "bvec", "t1_labels", "gm", "confounds")
 """Keys of the per-subject path dict of :func:`brain_feature_table`."""
 
 _STANDARDIZE = ("z", "m", "none")
@@ -134,6 +134,13 @@ class BrainFeatureSpec:
     graph_n_random: int = 5
     seed: int = 0
     tr: float | None = None
+    # denoising before the maps (nilearn.signal.clean via radiome.fmri.clean); off by default
+    # because fMRIPrep/DPARSF outputs are usually already cleaned
+    clean: bool = False
+    detrend: bool = True
+    high_pass: float | None = None
+    low_pass: float | None = None
+    confound_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise the field types once, here
@@ -147,6 +154,11 @@ class BrainFeatureSpec:
         if len(set(metrics)) != len(metrics):
             raise ConfigError(f"brain metrics listed twice: {list(metrics)}")
         set_(self, "metrics", metrics)
+        set_(self, "confound_columns", tuple(self.confound_columns))
+        for name in ("high_pass", "low_pass"):
+            v = getattr(self, name)
+            if v is not None and not float(v) > 0:
+                raise ConfigError(f"{name} must be a positive frequency in Hz, got {v}")
         band = tuple(float(b) for b in self.band)
         if len(band) != 2 or not (0 <= band[0] < band[1]):
             raise ConfigError(f"band must be (low, high) Hz with 0 <= low < high, got {self.band}")
@@ -268,8 +280,14 @@ def subject_features(
     bvec: Path | None = None,
     t1_labels: Path | None = None,
     gm: Path | None = None,
+    confounds: Path | None = None,
 ) -> dict[str, float]:
     """All brain features of one subject as ``{name: float}``; see the module docstring.
+
+    With ``spec.clean`` the in-mask series are first denoised by :func:`radiome.fmri.clean`
+    (nilearn's ``signal.clean``: detrending, regression of the ``confounds`` table's
+    ``spec.confound_columns`` -- all numeric columns when none are named, NaN rows such as
+    fMRIPrep's first-volume derivatives set to 0 -- and the ``high_pass``/``low_pass`` filter).
 
     Runs with one BLAS thread (:func:`radiome._threads.single_blas_thread`), so the result is the
     same in any process. Raises :class:`radiome.errors.RadiomeError` naming the file and ``patient``
@@ -282,14 +300,15 @@ def subject_features(
         # One BLAS thread always: the float32 products of degree centrality round the same way in a
         # worker and in the caller's process, so the features do not depend on ``jobs``.
         with single_blas_thread():
-            return _subject_features(Path(bold), Path(mask), spec, patient, dwi, bval, bvec, t1_labels, gm)
+            return _subject_features(Path(bold), Path(mask), spec, patient, dwi, bval, bvec, t1_labels, gm,
+                                     confounds)
     except RadiomeError as exc:
         raise _tag(exc, patient) from None
 
 
 def _subject_features(
     bold: Path, mask_path: Path, spec: BrainFeatureSpec, patient: str | None, dwi: Path | None,
-    bval: Path | None, bvec: Path | None, t1_labels: Path | None, gm: Path | None,
+    bval: Path | None, bvec: Path | None, t1_labels: Path | None, gm: Path | None, confounds: Path | None = None,
 ) -> dict[str, float]:
     from radiome.fmri._io import load_bold
     from radiome.fmri.atlas import read_atlas
@@ -301,6 +320,15 @@ def _subject_features(
                            path=next(p for p in (dwi, bval, bvec) if p is not None), patient=patient,
                            code="config")
     data, mask, tr, affine = load_bold(bold, mask_path, tr=spec.tr)
+    if confounds is not None and not spec.clean:
+        raise RadiomeError("a confounds table is given but cleaning is off (set clean)", path=confounds,
+                           patient=patient, code="config")
+    if spec.clean:
+        from radiome.fmri._io import clean
+
+        regressors = _read_confounds(confounds, spec.confound_columns, patient) if confounds is not None else None
+        data, _ = clean(data, mask, tr, confounds=regressors, detrend=spec.detrend, high_pass=spec.high_pass,
+                        low_pass=spec.low_pass)
     atlas = read_atlas(spec.atlas, spec.labels)
     _check_atlas_grid(atlas, data.shape, affine, bold, "BOLD", patient)
     names = atlas.names
@@ -438,6 +466,23 @@ def _dti_features(dwi: Path, bval: Path, bvec: Path, atlas: Any, mask: np.ndarra
 # cohort
 
 
+def _read_confounds(path: Path, columns: Sequence[str], patient: str | None) -> np.ndarray:
+    """The (T, k) regressors of a confounds table (TSV/CSV, e.g. fMRIPrep's ``desc-confounds_timeseries.tsv``)."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path, sep=None, engine="python")
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise RadiomeError(f"confounds table unreadable: {exc}", path=path, patient=patient) from None
+    cols = list(columns) or [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        raise RadiomeError(f"confound column(s) not in the table: {', '.join(missing)}", path=path, patient=patient)
+    if not cols:
+        raise RadiomeError("the confounds table has no numeric column", path=path, patient=patient)
+    return table[cols].apply(pd.to_numeric, errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
+
+
 def _one(sid: str, paths: Mapping[str, Path | None], spec: BrainFeatureSpec) -> tuple[str, dict[str, float] | None,
                                                                                      str | None]:
     """Worker: features of one subject, or the message of a data error (other errors propagate)."""
@@ -448,7 +493,7 @@ def _one(sid: str, paths: Mapping[str, Path | None], spec: BrainFeatureSpec) -> 
             missing = [k for k in ("bold", "mask") if paths.get(k) is None]
             raise RadiomeError(f"no {' and '.join(missing)} image given", patient=sid, code="config")
         opt = {k: (Path(paths[k]) if paths.get(k) is not None else None)  # type: ignore[arg-type]
-               for k in ("dwi", "bval", "bvec", "t1_labels", "gm")}
+               for k in ("dwi", "bval", "bvec", "t1_labels", "gm", "confounds")}
         with single_blas_thread():
             feats = subject_features(Path(paths["bold"]), Path(paths["mask"]), spec, patient=sid,  # type: ignore[arg-type]
                                      **opt)

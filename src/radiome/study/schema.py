@@ -291,6 +291,19 @@ class BrainSection(_Section):
     bvec_column: str | None = None
     t1_labels_column: str | None = Field(None, description="Manifest column of T1 label images (regional volumes).")
     gm_column: str | None = Field(None, description="Manifest column of grey-matter probability maps.")
+    clean: bool = Field(False, description="Denoise the BOLD series first (nilearn signal.clean): detrend, regress "
+                        "confounds, filter. Off by default: fMRIPrep/DPARSF outputs are usually cleaned already.")
+    detrend: bool = True
+    high_pass: Annotated[float, Field(gt=0)] | None = None
+    low_pass: Annotated[float, Field(gt=0)] | None = None
+    confounds_column: str | None = Field(None, description="Manifest column of per-subject confounds tables (TSV).")
+    confound_columns: list[str] = Field([], description="Confound table columns to regress; default: all numeric.")
+
+    @model_validator(mode="after")
+    def _confounds_need_clean(self) -> "BrainSection":
+        if self.confounds_column and not self.clean:
+            raise ValueError("confounds_column needs clean: true")
+        return self
 
 
 class ReportSection(_Section):

@@ -310,7 +310,7 @@ def brain_subjects(study: Study) -> list[tuple[str, dict[str, Path | None]]]:
     b = study.brain
     base = Path(study.inputs.manifest).parent
     extra = {"dwi": b.dwi_column, "bval": b.bval_column, "bvec": b.bvec_column, "t1_labels": b.t1_labels_column,
-             "gm": b.gm_column}
+             "gm": b.gm_column, "confounds": b.confounds_column}
 
     def path(case, col: str | None) -> Path | None:
         if not col or col not in cohort.table.columns:
@@ -428,7 +428,8 @@ def _extract_brain(ctx: Context) -> list[Path]:
         atlas=b.atlas, labels=b.labels, metrics=tuple(b.metrics), band=tuple(b.band), alff_convention=b.alff_convention,
         reho_neighbours=b.reho_neighbours, reho_convention=b.reho_convention, dc_threshold=b.dc_threshold,
         standardize=b.standardize, fc_kind=b.fc_kind, graph_densities=tuple(b.graph_densities),
-        graph_n_random=b.graph_n_random, seed=ctx.study.validation.seed, tr=b.tr,
+        graph_n_random=b.graph_n_random, seed=ctx.study.validation.seed, tr=b.tr, clean=b.clean, detrend=b.detrend,
+        high_pass=b.high_pass, low_pass=b.low_pass, confound_columns=tuple(b.confound_columns),
     )
     subjects = brain_subjects(ctx.study)
     bar = ctx.bar("brain features")
