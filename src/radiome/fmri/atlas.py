@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from radiome.errors import GeometryError, ImageReadError, MaskError, RadiomeError
+from radiome.fmri.fc import fisher_z  # one Fisher r-to-z for the package (re-exported here)
 
 __all__ = [
     "Atlas",
@@ -422,11 +423,6 @@ def connectivity(
     except (ValueError, np.linalg.LinAlgError) as exc:
         raise RadiomeError(f"{nl_kind} connectivity failed: {exc}") from exc
     return mats[0] if single else mats
-
-
-def fisher_z(r: np.ndarray, eps: float = 1e-7) -> np.ndarray:
-    """Fisher r-to-z, ``z = arctanh(r)``, with ``r`` clipped to ``[-1 + eps, 1 - eps]``."""
-    return np.arctanh(np.clip(np.asarray(r, dtype=float), -1 + eps, 1 - eps))
 
 
 def matrix_features(

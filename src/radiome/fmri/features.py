@@ -486,17 +486,15 @@ def _read_confounds(path: Path, columns: Sequence[str], patient: str | None) -> 
 def _one(sid: str, paths: Mapping[str, Path | None], spec: BrainFeatureSpec) -> tuple[str, dict[str, float] | None,
                                                                                      str | None]:
     """Worker: features of one subject, or the message of a data error (other errors propagate)."""
-    from radiome._threads import single_blas_thread
-
     try:
         if paths.get("bold") is None or paths.get("mask") is None:
             missing = [k for k in ("bold", "mask") if paths.get(k) is None]
             raise RadiomeError(f"no {' and '.join(missing)} image given", patient=sid, code="config")
         opt = {k: (Path(paths[k]) if paths.get(k) is not None else None)  # type: ignore[arg-type]
                for k in ("dwi", "bval", "bvec", "t1_labels", "gm", "confounds")}
-        with single_blas_thread():
-            feats = subject_features(Path(paths["bold"]), Path(paths["mask"]), spec, patient=sid,  # type: ignore[arg-type]
-                                     **opt)
+        # subject_features limits BLAS to one thread itself
+        feats = subject_features(Path(paths["bold"]), Path(paths["mask"]), spec, patient=sid,  # type: ignore[arg-type]
+                                 **opt)
         return sid, feats, None
     except RadiomeError as exc:
         return sid, None, str(_tag(exc, sid))

@@ -76,6 +76,15 @@ class Cohort:
     def patient_ids(self) -> list[str]:
         return [c.patient_id for c in self.cases]
 
+    def column_path(self, case: Case, column: str | None) -> Path | None:
+        """The path in ``column`` of the case's manifest row (resolved against the manifest's folder, as
+        images and masks), or None when the column is absent or the cell empty."""
+        if not column or column not in self.table.columns:
+            return None
+        inp = self.study.inputs
+        base = Path(inp.features if inp.features is not None else inp.manifest).parent
+        return _to_path(self.table.loc[case.row - 2, column], base)  # Case.row: file row, header = 1
+
     def outcome_counts(self) -> dict[str, int]:
         """Number of patients per outcome value (in the order the values first appear)."""
         counts: dict[str, int] = {}

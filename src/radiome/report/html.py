@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from radiome import __version__
 from radiome._atomic import write_text_atomic
 from radiome.evaluate.baseline import format_p
 from radiome.report import figures as fg
 from radiome.report.text import checklist_rows, methods_paragraph, rqs_rows
+from radiome.study.stages import read_csv_or_empty as _csv
 
 __all__ = ["SECTIONS", "build_report", "fmt_value"]
 
@@ -122,6 +122,16 @@ def table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozens
     return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def embed_png(name: str, png: bytes, width_px: int, caption: str, links: dict[str, str], alt: str | None = None) -> str:
+    """A ``<figure>`` with the PNG embedded (base64) at ``width_px`` CSS pixels, its caption and links to
+    the figure's files (``{"SVG": "figures/x.svg"}``)."""
+    b64 = base64.b64encode(png).decode("ascii")
+    refs = " ".join(f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in links.items())
+    return (f'<figure data-figure="{esc(name)}" style="max-width:{width_px}px"><img alt="{esc(alt or caption)}" '
+            f'style="width:{width_px}px" src="data:image/png;base64,{b64}">'
+            f'<figcaption>{caption} <span class="note">({refs})</span></figcaption></figure>')
+
+
 class Figures:
     """Saves figures under ``report/figures`` and returns their embedded ``<figure>`` HTML."""
 
@@ -134,23 +144,12 @@ class Figures:
         width_px = round(float(fig.get_size_inches()[0]) * 110)
         paths, png = fg.save_figure(fig, self.folder / name)
         self.files += paths
-        b64 = base64.b64encode(png).decode("ascii")
-        links = " ".join(f'<a href="figures/{p.name}">{p.suffix[1:].upper()}</a>' for p in paths)
-        return (f'<figure data-figure="{esc(name)}" style="max-width:{width_px}px"><img alt="{esc(alt or caption)}" '
-                f'style="width:{width_px}px" src="data:image/png;base64,{b64}">'
-                f"<figcaption>{caption} <span class=\"note\">({links})</span></figcaption></figure>")
+        return embed_png(name, png, width_px, caption, {p.suffix[1:].upper(): f"figures/{p.name}" for p in paths}, alt)
 
 
 # ----------------------------------------------------------------------------------------------
 # data access
 # ----------------------------------------------------------------------------------------------
-
-
-def _csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype={"patient_id": str})
-    except (OSError, pd.errors.EmptyDataError):
-        return pd.DataFrame()
 
 
 def key_models(results: dict[str, Any], set_name: str) -> list[str]:
@@ -247,10 +246,8 @@ def _morphometry(ctx: "_Ctx") -> str:
             shown += [pid for pid in ids if (qa / f"{pid}.png").is_file()][:3]
     figs = []
     for pid in shown:
-        b64 = base64.b64encode((qa / f"{pid}.png").read_bytes()).decode("ascii")
-        figs.append(f'<figure data-figure="morphometry_qa_{esc(pid)}" style="max-width:340px"><img '
-                    f'style="width:340px" alt="QA {esc(pid)}" src="data:image/png;base64,{b64}"><figcaption>{esc(pid)}'
-                    f' <span class="note">(<a href="../morphometry/qa/{esc(pid)}.png">PNG</a>)</span></figcaption></figure>')
+        figs.append(embed_png(f"morphometry_qa_{pid}", (qa / f"{pid}.png").read_bytes(), 340, esc(pid),
+                              {"PNG": f"../morphometry/qa/{pid}.png"}, alt=f"QA {pid}"))
     if figs:
         parts.append('<p class="note">Quality-control gallery (three training patients per outcome group): muscle '
                      "outlines, fat pixels coloured, angles drawn. Every patient's image is in morphometry/qa/.</p>")
@@ -481,12 +478,10 @@ def _nomogram(ctx: "_Ctx") -> str:
         parts.append(table(["Variable", "OR", "95 % CI", "p"], _or_rows(ctx, base, entry["combined"]), {1, 2, 3}))
         png = ctx.out / "combined" / set_name / "nomogram.png"
         if png.is_file():
-            b64 = base64.b64encode(png.read_bytes()).decode("ascii")
-            parts.append(f'<figure data-figure="nomogram_{esc(set_name)}" style="max-width:700px"><img alt="Nomogram {esc(set_name)}" style="width:700px" '
-                         f'src="data:image/png;base64,{b64}"><figcaption>Figure. Nomogram of the combined model '
-                         f"({esc(set_name)}): read each predictor's points, add them, and read the risk on the bottom "
-                         f'axis. <span class="note">(<a href="../combined/{esc(set_name)}/nomogram.svg">SVG</a>)</span>'
-                         "</figcaption></figure>")
+            parts.append(embed_png(f"nomogram_{set_name}", png.read_bytes(), 700,
+                                   f"Figure. Nomogram of the combined model ({esc(set_name)}): read each predictor's "
+                                   "points, add them, and read the risk on the bottom axis.",
+                                   {"SVG": f"../combined/{set_name}/nomogram.svg"}, alt=f"Nomogram {set_name}"))
     return "".join(parts)
 
 

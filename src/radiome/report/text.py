@@ -44,13 +44,6 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _params(study: Any):
-    params = study.features.params
-    if params is None:
-        return load_params(None)
-    return load_params(params)
-
-
 def methods_paragraph(study: Any, results: dict[str, Any]) -> list[str]:
     """The methods section as paragraphs of plain text (no HTML)."""
     v = study.validation
@@ -87,7 +80,7 @@ def methods_paragraph(study: Any, results: dict[str, Any]) -> list[str]:
             "assigned them."
         )
     else:
-        p = _params(study)
+        p = load_params(study.features.params)
         st = p.setting
         types = _join([t + (f" (sigma {', '.join(f'{s:g}' for s in (c or {}).get('sigma', st.sigma))} mm)"
                             if t == "LoG" else "") for t, c in p.imageType.items()])

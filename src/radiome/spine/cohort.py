@@ -266,17 +266,6 @@ def morphometry(
         raise ValueError("method 'dixon' needs dixon_column: the manifest column of the fat-fraction maps")
     if dixon_column and dixon_column not in cohort.table.columns:
         raise ValueError(f"the manifest has no column {dixon_column!r} (Dixon fat-fraction maps)")
-    base = Path(study.inputs.manifest).parent
-
-    def dixon_path(case: Any) -> Path | None:
-        if not dixon_column:
-            return None
-        v = cohort.table.loc[case.row - 2, dixon_column]  # Case.row is the 1-based file row (header = 1)
-        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
-            return None
-        p = Path(str(v).strip())
-        return p if p.is_absolute() else base / p
-
     def one(case: Any) -> tuple[str, dict[str, Any], list[str]]:
         pid = case.patient_id
         try:
@@ -284,7 +273,7 @@ def morphometry(
                 raise ValueError("image or mask path missing in the manifest")
             image = read_image(case.image, patient=pid)
             mask = read_mask(case.masks[mask_col], patient=pid)
-            dpath = dixon_path(case)
+            dpath = cohort.column_path(case, dixon_column)
             dixon = read_image(dpath, patient=pid, role="Dixon fat-fraction map") if dpath is not None else None
             if dixon is not None and dixon.GetSize() != image.GetSize():
                 raise ValueError(f"Dixon map {dpath} has size {dixon.GetSize()}, the image {image.GetSize()}")

@@ -270,6 +270,9 @@ def run_study(
     return result
 
 
+_csv = st.read_csv_or_empty
+
+
 def stage_results(ctx: st.Context) -> Path:
     """``results.json``: every number of the run (deterministic; the report reads it)."""
     keys = {k: v for k, v in ctx.keys.items() if k in STAGE_NAMES[:STAGE_NAMES.index("results")]}
@@ -283,13 +286,6 @@ def stage_report(ctx: st.Context) -> list[Path]:
     from radiome.report import build_report
 
     return build_report(ctx.study, ctx.out)
-
-
-def _csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype={"patient_id": str})
-    except (OSError, pd.errors.EmptyDataError):
-        return pd.DataFrame()
 
 
 def _table1_types(df: pd.DataFrame) -> pd.DataFrame:
@@ -319,11 +315,9 @@ def collect_results(study: Study, out: Path, keys: dict[str, str]) -> dict[str, 
                                    .replace({"": None}).pipe(_table1_types))
     if study.morphometry is not None and (out / "morphometry" / "morphometry.csv").exists():
         morph = pd.read_csv(out / "morphometry" / "morphometry.csv", dtype={"patient_id": str})
-        msgs = (morph["messages"].astype(object).where(morph["messages"].notna(), "") if "messages" in morph.columns
-                else pd.Series([""] * len(morph)))
         res["morphometry"] = {
             "method": study.morphometry.method, "slice": str(study.morphometry.slice), "n_patients": len(morph),
-            "n_with_messages": int((msgs != "").sum()), "covariates": study.morphometry_covariates,
+            "n_with_messages": st.patients_with_messages(morph), "covariates": study.morphometry_covariates,
             "measures": [c for c in morph.columns if c not in ("patient_id", "messages")],
         }
     clin = json.loads((out / "clinical" / "clinical_model.json").read_text())

@@ -121,6 +121,14 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [clean_json(r) for r in df.to_dict(orient="records")]
 
 
+def read_csv_or_empty(path: Path) -> pd.DataFrame:
+    """A run-folder table (patient ids as text), or an empty frame when the file is absent or empty."""
+    try:
+        return pd.read_csv(path, dtype={"patient_id": str})
+    except (OSError, pd.errors.EmptyDataError):
+        return pd.DataFrame()
+
+
 def read_split(ctx: Context) -> pd.DataFrame:
     return pd.read_csv(ctx.path("split.csv"), dtype={"patient_id": str})
 
@@ -167,6 +175,13 @@ def clinical_table(study: Study, out: Path | None = None) -> pd.DataFrame:
     return table
 
 
+def patients_with_messages(morph: pd.DataFrame) -> int:
+    """Rows of a morphometry table whose ``messages`` cell is not empty."""
+    if "messages" not in morph.columns:
+        return 0
+    return int((morph["messages"].astype(object).where(morph["messages"].notna(), "") != "").sum())
+
+
 def stage_morphometry(ctx: Context) -> list[Path]:
     """Spine morphometry of every patient (``radiome.spine.morphometry``): ``morphometry/morphometry.csv``
     and, with ``qa``, one QA image per patient. Patients that cannot be measured get NaN and a message."""
@@ -181,8 +196,7 @@ def stage_morphometry(ctx: Context) -> list[Path]:
                          workers=ctx.study.features.jobs, dixon_column=sec.dixon_column, disc_label=sec.disc_label)
     except ValueError as exc:
         raise RadiomeError(f"morphometry: {exc}") from None
-    n_msg = int((df["messages"].astype(object).where(df["messages"].notna(), "") != "").sum()) \
-        if "messages" in df.columns else 0
+    n_msg = patients_with_messages(df)
     if n_msg:
         ctx.message(f"morphometry: {n_msg} patient(s) with messages (see the messages column of {target})")
     files = [target]
@@ -308,25 +322,14 @@ def brain_subjects(study: Study) -> list[tuple[str, dict[str, Path | None]]]:
     """(subject id, {bold, mask, dwi, bval, bvec, t1_labels, gm}) of every labelled subject of a brain study."""
     cohort = load_cohort(study)
     b = study.brain
-    base = Path(study.inputs.manifest).parent
     extra = {"dwi": b.dwi_column, "bval": b.bval_column, "bvec": b.bvec_column, "t1_labels": b.t1_labels_column,
              "gm": b.gm_column, "confounds": b.confounds_column}
-
-    def path(case, col: str | None) -> Path | None:
-        if not col or col not in cohort.table.columns:
-            return None
-        v = cohort.table.loc[case.row - 2, col]
-        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
-            return None
-        p = Path(str(v).strip())
-        return p if p.is_absolute() else base / p
-
     out = []
     for c in cohort.cases:
         if c.label is None:
             continue
         paths = {"bold": c.image, "mask": c.masks.get(study.inputs.mask_column)}
-        paths.update({k: path(c, col) for k, col in extra.items()})
+        paths.update({k: cohort.column_path(c, col) for k, col in extra.items()})
         out.append((c.patient_id, paths))
     return out
 
