@@ -339,12 +339,12 @@ def run_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Run folder [default: the study's output_dir].")] = None,
     from_stage: Annotated[
         str | None,
-        typer.Option("--from", help="Rerun from this stage: validate, extract, clinical, models, combined, evaluation, "
-                     "results, report."),
+        typer.Option("--from", help="Rerun from this stage: validate, morphometry, extract, clinical, models, "
+                     "combined, evaluation, results, report."),
     ] = None,
 ) -> None:
-    """Run the whole study: validate, extract, clinical model, selection and models, combined model,
-    evaluation, results and the HTML report.
+    """Run the whole study: validate, morphometry, extract, clinical model, selection and models,
+    combined model, evaluation, results and the HTML report.
 
     Each stage is cached by the hash of its inputs and settings, so a rerun after changing only the
     model list does not re-extract. Writes tables, figures, results.json, run.json and
